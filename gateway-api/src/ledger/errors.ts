@@ -1,25 +1,15 @@
+import { errorCodes as chaincodeErrorCodes } from '@wr/chaincode/errors';
 import { z } from 'zod';
 
 /**
- * Stable codes a ledger call can fail with. The chaincode's own refusals keep the chaincode's code; the rest come
- * from the ledger itself. Append-only: banks map these codes, so none is ever renamed or removed.
+ * Stable codes a ledger call can fail with: the chaincode's own refusal codes, then the ledger's. Append-only: banks
+ * map these codes, so none is ever renamed or removed.
  */
 export const ledgerErrorCodes = [
-  // chaincode refusals (chaincode/src/errors.ts)
-  'NOT_FOUND',
-  'FORBIDDEN',
-  'INVALID_STATE',
-  'FOUR_EYES',
-  'OVER_ISSUE',
-  'ALREADY_PLEDGED',
-  'ALREADY_EXISTS',
-  'FROZEN',
-  'INVALID_ARGUMENT',
-  // the ledger's own
+  ...chaincodeErrorCodes,
   'MVCC_READ_CONFLICT',
   'PHANTOM_READ_CONFLICT',
   'ACCESS_DENIED',
-  'UNKNOWN_TRANSACTION',
   'CHAINCODE_ERROR',
   'LEDGER_UNAVAILABLE',
   'DUPLICATE_TRANSACTION',
@@ -63,9 +53,10 @@ export function parseChaincodeError(responseMessage: string, txId: string | unde
   if (!result.success) {
     return new LedgerError(responseMessage, { code: 'CHAINCODE_ERROR', txId });
   }
-  const known = (ledgerErrorCodes as readonly string[]).includes(result.data.code);
-  return new LedgerError(result.data.message, {
-    code: known ? (result.data.code as LedgerErrorCode) : 'CHAINCODE_ERROR',
-    txId,
-  });
+  const { code, message } = result.data;
+  return new LedgerError(message, { code: isLedgerErrorCode(code) ? code : 'CHAINCODE_ERROR', txId });
+}
+
+function isLedgerErrorCode(code: string): code is LedgerErrorCode {
+  return (ledgerErrorCodes as readonly string[]).includes(code);
 }

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { decimalPattern } from './quantity';
+import { receiptStatuses } from './transitions';
+
+/** Ids callers choose for new lots, receipts, risk events and warehouses. */
+export const idPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Ids that refer to existing objects: derived ids (`R.2.1`, `shortfall-<lot>-<tx>`) may be longer than new ones. */
+export const refIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/;
+
+export const newId = z
+  .string()
+  .regex(idPattern, 'must be 1-64 letters, digits, ".", "_" or "-", not starting with a symbol');
+export const refId = z.string().regex(refIdPattern, 'must be an id (letters, digits, ".", "_" or "-")');
+export const decimal = z.string().regex(decimalPattern, 'must be a plain decimal like "1000.5"');
+export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+export const hash0x = z.string().regex(/^0x[0-9a-f]{64}$/, 'must be 0x and 64 lowercase hex digits');
+export const isoTime = z.iso.datetime();
+export const mspId = z.string().min(1).max(128);
+/** A CN as read from a certificate (any text; only compared, never parsed). */
+export const userId = z.string().min(1).max(256);
+
+/** Human text: not blank, bounded, no control characters except newline and tab. */
+export function text(max: number): z.ZodString {
+  return z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^(?:[^\p{Cc}]|[\n\t])*$/u, 'must not contain control characters')
+    .regex(/\S/, 'must not be blank');
+}
+
+export const party = z.strictObject({ mspId, id: userId });
+export type Party = z.infer<typeof party>;
+
+export const documentRef = z.strictObject({ name: z.string().min(1).max(200), sha256: sha256Hex });
+
+export const lot = z.strictObject({
+  docType: z.literal('lot'),
+  id: refId,
+  warehouseId: refId,
+  location: z.string(),
+  commodity: z.string(),
+  unit: z.string(),
+  quantity: decimal,
+  receiptedQuantity: decimal,
+  documents: z.array(documentRef),
+  custodian: mspId,
+  registeredBy: userId,
+  registeredAt: isoTime,
+  lastCount: z
+    .strictObject({ quantity: decimal, reference: z.string(), countedBy: userId, countedAt: isoTime })
+    .nullable(),
+  shortfall: z
+    .strictObject({ measured: decimal, receipted: decimal, missing: decimal, detectedAt: isoTime, txId: z.string() })
+    .nullable(),
+});
+export type Lot = z.infer<typeof lot>;
+
+export const freeze = z.strictObject({
+  org: mspId,
+  by: userId,
+  reason: z.string(),
+  reference: z.string(),
+  at: isoTime,
+  riskEventId: refId.nullable(),
+});
+export type Freeze = z.infer<typeof freeze>;
+
+export const pledge = z.strictObject({
+  lender: mspId,
+  loanReference: z.string(),
+  loanAmount: decimal,
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  status: z.enum(['REQUESTED', 'ACTIVE', 'DEFAULTED']),
+  requestedBy: userId,
+  requestedAt: isoTime,
+  acceptedBy: userId.nullable(),
+  acceptedAt: isoTime.nullable(),
+  releaseApprovalThreshold: decimal.nullable(),
+  defaultedAt: isoTime.nullable(),
+});
+export type Pledge = z.infer<typeof pledge>;
+
+export const pendingRelease = z.strictObject({
+  quantity: decimal,
+  requestedBy: userId,
+  requestedAt: isoTime,
+  txId: z.string(),
+});
+export type PendingRelease = z.infer<typeof pendingRelease>;
+
+export const receipt = z.strictObject({
+  docType: z.literal('receipt'),
+  id: refId,
+  lotId: refId,
+  warehouseId: refId,
+  commodity: z.string(),
+  unit: z.string(),
+  quantity: decimal,
+  owner: party,
+  custodian: mspId,
+  status: z.enum(receiptStatuses),
+  freezes: z.array(freeze),
+  pledge: pledge.nullable(),
+  pendingRelease: pendingRelease.nullable(),
+  parentId: refId.nullable(),
+  children: z.array(refId),
+  draftedBy: userId,
+  draftedAt: isoTime,
+  confirmedBy: userId.nullable(),
+  confirmedAt: isoTime.nullable(),
+  updatedAt: isoTime,
+  lastTxId: z.string(),
+  description: z.string(),
+});
+export type Receipt = z.infer<typeof receipt>;
+
+export const riskSeverity = z.enum(['info', 'warning', 'critical']);
+export const riskKind = z.string().regex(/^[A-Z][A-Z0-9_]{0,39}$/, 'must be an upper-case code like SHORTFALL');
+
+export const riskEvent = z.strictObject({
+  docType: z.literal('risk'),
+  id: refId,
+  receiptId: refId.nullable(),
+  lotId: refId.nullable(),
+  kind: riskKind,
+  severity: riskSeverity,
+  detail: z.string(),
+  evidenceRef: z.string().nullable(),
+  status: z.enum(['OPEN', 'RESOLVED']),
+  recordedBy: userId,
+  recordedAt: isoTime,
+  resolvedBy: userId.nullable(),
+  resolvedAt: isoTime.nullable(),
+  resolution: z.string().nullable(),
+});
+export type RiskEvent = z.infer<typeof riskEvent>;
+
+const count = z.int().min(0);
+
+export const anchorRef = z.strictObject({
+  chainId: z.int().min(1),
+  contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address'),
+  txHash: hash0x,
+  blockNumber: count,
+});
+
+export const checkpoint = z.strictObject({
+  docType: z.literal('checkpoint'),
+  seq: count,
+  root: hash0x,
+  hash: hash0x,
+  leafCount: z.int().min(1),
+  firstLeafIndex: count,
+  anchor: anchorRef,
+  recordedBy: userId,
+  recordedAt: isoTime,
+});
+export type Checkpoint = z.infer<typeof checkpoint>;
