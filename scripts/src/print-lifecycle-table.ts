@@ -1,0 +1,3 @@
+import { renderLifecycleTable } from './docs/lifecycle-table.js';
+
+console.log(renderLifecycleTable());
