@@ -1,0 +1,76 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The gateway's configuration, from the environment variables of DESIGN.md section 8, parsed once at start-up.
+ * Every variable is listed here with its default; an invalid value stops the start with a message naming it.
+ */
+export interface Config {
+  /** HOST: interface to listen on. Default 127.0.0.1 (loopback only). */
+  readonly host: string;
+  /** PORT: TCP port. Default 8080; 0 picks a free port (tests). */
+  readonly port: number;
+  /** DATA_DIR: PGlite files, dev CAs, wallet, dev tokens (dev-tokens.json), ledger blocks. Default `.data`. */
+  readonly dataDir: string;
+  /** DATABASE_URL: a PostgreSQL server. Unset: embedded PGlite under DATA_DIR. */
+  readonly databaseUrl: string | undefined;
+  /** LEDGER: `embedded` (default) or `fabric`. */
+  readonly ledger: 'embedded' | 'fabric';
+  /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). Default info. */
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** BODY_LIMIT_BYTES: largest accepted request body. Default 262144 (256 KiB). */
+  readonly bodyLimitBytes: number;
+  /** RATE_LIMIT_BURST / RATE_LIMIT_PER_SECOND: per-token token bucket. Defaults 200 and 100. */
+  readonly rateLimit: { readonly burst: number; readonly perSecond: number };
+  /** DEV_IDENTITIES: create demo identities and write dev-tokens.json. Default: on with the embedded ledger. */
+  readonly devIdentities: boolean;
+}
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+const environment = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: integer(0, 65535).default(8080),
+  DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  LEDGER: z.enum(['embedded', 'fabric']).default('embedded'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024).default(256 * 1024),
+  RATE_LIMIT_BURST: integer(1, 1_000_000).default(200),
+  RATE_LIMIT_PER_SECOND: integer(1, 1_000_000).default(100),
+  DEV_IDENTITIES: flag.optional(),
+});
+
+/** A configuration problem, reported before anything starts. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads the configuration from `env` (process.env by default). */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environment.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  if (e.LEDGER === 'fabric') {
+    throw new ConfigError('LEDGER=fabric: the Fabric backend is not part of this build yet; use LEDGER=embedded');
+  }
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    dataDir: resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    ledger: e.LEDGER,
+    logLevel: e.LOG_LEVEL,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    rateLimit: { burst: e.RATE_LIMIT_BURST, perSecond: e.RATE_LIMIT_PER_SECOND },
+    devIdentities: e.DEV_IDENTITIES ?? e.LEDGER === 'embedded',
+  };
+}

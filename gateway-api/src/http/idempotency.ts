@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import type { IdempotencyStore } from '../db/idempotency-store.js';
+import { canonicalJson, type JsonValue } from '../util/canonical-json.js';
+import { ApiError } from './problem.js';
+
+const keyPattern = /^[A-Za-z0-9._:-]{1,200}$/;
+
+export interface Outcome {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/**
+ * Runs a write at most once per (caller, Idempotency-Key): the first request runs and its response is kept; a repeat
+ * with the same request gets the same response without a second ledger transaction; the same key with a different
+ * request is refused (422), and one still running is 409. Only successes are kept: a refused or failed request
+ * changed nothing, so its key is released and the request may be sent again.
+ */
+export async function idempotent(
+  store: IdempotencyStore,
+  callerId: string,
+  key: string | undefined,
+  request: { readonly method: string; readonly path: string; readonly body: unknown },
+  run: () => Promise<Outcome>,
+): Promise<Outcome & { readonly replayed: boolean }> {
+  if (key === undefined) return { ...(await run()), replayed: false };
+  if (!keyPattern.test(key)) {
+    throw new ApiError(400, 'INVALID_HEADER', 'Idempotency-Key must be 1-200 letters, digits, ".", "_", ":" or "-"');
+  }
+  const hash = createHash('sha256')
+    .update(`${request.method} ${request.path}\n${canonicalJson((request.body ?? null) as JsonValue)}`)
+    .digest('hex');
+  const begun = await store.begin(callerId, key, hash);
+  switch (begun.state) {
+    case 'replay':
+      return { status: begun.status, body: begun.body, replayed: true };
+    case 'mismatch':
+      throw new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request');
+    case 'in_progress':
+      throw new ApiError(409, 'IDEMPOTENCY_IN_PROGRESS', 'a request with this Idempotency-Key is still being processed; retry later');
+    case 'new':
+      break;
+  }
+  let outcome: Outcome;
+  try {
+    outcome = await run();
+  } catch (error) {
+    await store.abandon(callerId, key);
+    throw error;
+  }
+  await store.complete(callerId, key, outcome.status, outcome.body);
+  return { ...outcome, replayed: false };
+}

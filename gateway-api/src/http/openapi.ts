@@ -1,0 +1,150 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { createRequire } from 'node:module';
+import { z } from 'zod';
+import { operations } from './operations.js';
+import { receiptListQuery } from './schemas.js';
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * Response schemas come from the chaincode's own zod schemas (what GetReceipt, GetEncumbrance... return). The
+ * chaincode is CommonJS and has its own instance of zod, so they are converted with that instance's toJSONSchema.
+ */
+function chaincodeSchemas(): Record<string, JsonSchema> {
+  const require = createRequire(import.meta.url);
+  const responses = require('@wr/chaincode/responses') as Record<string, unknown>;
+  const model = require('@wr/chaincode/model') as Record<string, unknown>;
+  const cjsZod = require('zod') as { toJSONSchema(schema: unknown, options?: { io?: 'input' | 'output'; unrepresentable?: 'any' }): JsonSchema };
+  const convert = (schema: unknown): JsonSchema => {
+    // OpenAPI 3.1 components are JSON Schema already; the dialect is the document's, not each schema's.
+    const converted = cjsZod.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' });
+    delete converted.$schema;
+    return converted;
+  };
+  return {
+    Receipt: convert(responses.receiptView),
+    ReceiptHistoryEntry: convert(responses.historyEntry),
+    Encumbrance: convert(responses.encumbrance),
+    Lot: convert(model.lot),
+    RiskEventRecord: convert(model.riskEvent),
+  };
+}
+
+const problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().openapi({ description: 'stable code: map this, never the text', example: 'OVER_ISSUE' }),
+    detail: z.string(),
+    instance: z.string(),
+    requestId: z.string(),
+    txId: z.string().optional(),
+    errors: z.array(z.object({ in: z.string(), path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+const dataSchemaOf: Readonly<Record<string, string>> = {
+  RegisterLot: 'Lot',
+  GetLot: 'Lot',
+  RecordStockCount: 'Lot',
+  GetHistory: 'ReceiptHistoryList',
+  GetEncumbrance: 'Encumbrance',
+  RecordRiskEvent: 'RiskEventRecord',
+  ResolveRiskEvent: 'RiskEventRecord',
+  ListRiskEvents: 'RiskEventList',
+};
+
+/** The OpenAPI 3.1 document of the HTTP API, generated from the same table and schemas the routes use. */
+export function openApiDocument(serverUrl: string): object {
+  const registry = new OpenAPIRegistry();
+  const components = chaincodeSchemas();
+  for (const [name, schema] of Object.entries(components)) registry.registerComponent('schemas', name, schema);
+  registry.registerComponent('schemas', 'ReceiptHistoryList', { type: 'array', items: { $ref: '#/components/schemas/ReceiptHistoryEntry' } });
+  registry.registerComponent('schemas', 'RiskEventList', { type: 'array', items: { $ref: '#/components/schemas/RiskEventRecord' } });
+  registry.register('Problem', problem);
+  const bearer = registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'token from dev-tokens.json or `npm run admin -- issue-token`' });
+
+  const problems = (statuses: number[]) =>
+    Object.fromEntries(statuses.map((status) => [String(status), { description: 'problem (RFC 9457)', content: { 'application/problem+json': { schema: problem } } }]));
+  const envelope = (dataRef: string, write: boolean) => ({
+    type: 'object' as const,
+    required: write ? ['data', 'transaction'] : ['data'],
+    properties: {
+      data: { $ref: `#/components/schemas/${dataRef}` },
+      ...(write
+        ? {
+            transaction: {
+              type: 'object' as const,
+              required: ['txId', 'blockNumber'],
+              properties: { txId: { type: 'string' as const }, blockNumber: { type: 'integer' as const } },
+            },
+          }
+        : {}),
+    },
+  });
+
+  for (const op of operations) {
+    const write = op.call.kind === 'submit';
+    registry.registerPath({
+      method: op.method,
+      path: op.path,
+      operationId: op.operationId,
+      summary: op.summary,
+      description: `Chaincode transaction \`${op.call.tx}\`. Who: ${op.who}.${write ? ' Accepts an `Idempotency-Key` header.' : ''}`,
+      tags: [op.tag],
+      security: [{ [bearer.name]: [] }],
+      request: {
+        ...(op.params ? { params: op.params as z.ZodObject } : {}),
+        ...(op.body ? { body: { required: false, content: { 'application/json': { schema: op.body } } } } : {}),
+        ...(write ? { headers: z.object({ 'Idempotency-Key': z.string().max(200).optional() }) } : {}),
+      },
+      responses: {
+        [String(op.successStatus)]: {
+          description: write ? 'committed on the ledger' : 'as the ledger holds it now',
+          content: { 'application/json': { schema: envelope(dataSchemaOf[op.call.tx] ?? 'Receipt', write) } },
+        },
+        ...problems([400, 401, 403, 404, 409, 413, 422, 429]),
+      },
+    });
+  }
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/receipts',
+    operationId: 'listReceipts',
+    summary: 'Receipts the caller may see, filtered and paged (from the projection of ledger events)',
+    tags: ['Receipts'],
+    security: [{ [bearer.name]: [] }],
+    request: { query: receiptListQuery },
+    responses: {
+      '200': {
+        description: 'a page; `next` is the `after` of the next page, `asOfBlock` the last ledger block projected',
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object' as const,
+              properties: {
+                data: { type: 'array' as const, items: { $ref: '#/components/schemas/Receipt' } },
+                next: { type: ['string' as const, 'null' as const] },
+                asOfBlock: { type: ['integer' as const, 'null' as const] },
+              },
+            },
+          },
+        },
+      },
+      ...problems([400, 401, 429]),
+    },
+  });
+
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Warehouse receipt registry API',
+      version: '1.0.0',
+      description:
+        'Electronic warehouse receipts on a shared ledger: custodians issue, borrowers pledge, lenders verify and release. ' +
+        'Errors are application/problem+json with a stable `code`. Quantities and amounts are decimal strings.',
+    },
+    servers: [{ url: serverUrl }],
+  });
+}

@@ -1,0 +1,132 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { LedgerError, type LedgerErrorCode } from '../ledger/errors.js';
+
+/** Problem codes of the HTTP layer itself (the ledger's and the chaincode's codes pass through unchanged). */
+export type HttpProblemCode =
+  | 'UNAUTHENTICATED'
+  | 'VALIDATION_FAILED'
+  | 'MALFORMED_JSON'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'ROUTE_NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'RATE_LIMITED'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'IDEMPOTENCY_IN_PROGRESS'
+  | 'INVALID_HEADER'
+  | 'INTERNAL_ERROR'
+  | 'SERVICE_UNAVAILABLE';
+
+export type ProblemCode = HttpProblemCode | LedgerErrorCode;
+
+/** A refusal with its HTTP status and stable code, rendered as application/problem+json (RFC 9457). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ProblemCode,
+    message: string,
+    readonly extra: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** HTTP status of each ledger and chaincode code (DESIGN.md section 7). */
+const ledgerStatus: Readonly<Record<LedgerErrorCode, number>> = {
+  INVALID_ARGUMENT: 400,
+  FORBIDDEN: 403,
+  FOUR_EYES: 403,
+  ACCESS_DENIED: 403,
+  NOT_FOUND: 404,
+  INVALID_STATE: 409,
+  ALREADY_PLEDGED: 409,
+  ALREADY_EXISTS: 409,
+  FROZEN: 409,
+  MVCC_READ_CONFLICT: 409,
+  PHANTOM_READ_CONFLICT: 409,
+  DUPLICATE_TRANSACTION: 409,
+  OVER_ISSUE: 422,
+  INTERNAL: 500,
+  CHAINCODE_ERROR: 500,
+  LEDGER_UNAVAILABLE: 503,
+};
+
+const titles: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** The problem document for an error; unknown errors become a 500 that reveals nothing of the cause. */
+export function toProblem(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof LedgerError) {
+    const status = ledgerStatus[error.code];
+    const detail = status >= 500 ? 'the ledger could not complete the request' : error.message;
+    return new ApiError(status, error.code, detail, error.txId ? { txId: error.txId } : {});
+  }
+  return new ApiError(500, 'INTERNAL_ERROR', 'an unexpected error occurred; it has been logged');
+}
+
+export function sendProblem(res: Response, problem: ApiError, instance: string, requestId: string): void {
+  if (problem.code === 'RATE_LIMITED' && typeof problem.extra.retryAfterSeconds === 'number') {
+    res.setHeader('Retry-After', String(problem.extra.retryAfterSeconds));
+  }
+  res
+    .status(problem.status)
+    .type('application/problem+json')
+    .json({
+      type: `urn:wr:problem:${problem.code.toLowerCase().replaceAll('_', '-')}`,
+      title: titles[problem.status] ?? 'Error',
+      status: problem.status,
+      code: problem.code,
+      detail: problem.message,
+      instance,
+      requestId,
+      ...problem.extra,
+    });
+}
+
+/** The one error middleware: every failure of every route goes through here. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const problem = toProblem(expressError(error) ?? error);
+    const requestId = typeof res.locals.requestId === 'string' ? res.locals.requestId : '';
+    if (problem.status >= 500) logger.error({ err: error, requestId, path: req.path }, 'request failed');
+    sendProblem(res, problem, req.originalUrl.split('?')[0] ?? req.path, requestId);
+  };
+}
+
+/** Body-parser failures carry a `type`; turn the ones a client can cause into their problems. */
+function expressError(error: unknown): ApiError | undefined {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  switch (error.type) {
+    case 'entity.too.large':
+      return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'the request body is larger than the service accepts');
+    case 'entity.parse.failed':
+      return new ApiError(400, 'MALFORMED_JSON', 'the request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the request body must be UTF-8 JSON');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new ApiError(400, 'MALFORMED_JSON', 'the request body was incomplete');
+    default:
+      return undefined;
+  }
+}

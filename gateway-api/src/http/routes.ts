@@ -1,0 +1,114 @@
+import express, { type Request, type Response, type Router } from 'express';
+import type { AuditLog } from '../db/audit-log.js';
+import type { IdempotencyStore } from '../db/idempotency-store.js';
+import type { receiptQueries } from '../db/receipt-queries.js';
+import type { Registry } from '../registry/registry.js';
+import { callerOf } from './auth.js';
+import { idempotent, type Outcome } from './idempotency.js';
+import type { Metrics } from './observability.js';
+import { operations, type Operation } from './operations.js';
+import { ApiError } from './problem.js';
+import { receiptListQuery } from './schemas.js';
+import { z } from 'zod';
+
+export interface RouteDependencies {
+  readonly registry: Registry;
+  readonly idempotency: IdempotencyStore;
+  readonly audit: AuditLog;
+  readonly receipts: ReturnType<typeof receiptQueries>;
+  readonly metrics: Metrics;
+  readonly onAuditFailure: (error: unknown) => void;
+}
+
+/** The /v1 routes: one thin handler per operation of the table, plus the list served from the projection. */
+export function apiRoutes(deps: RouteDependencies): Router {
+  const router = express.Router();
+  router.get('/receipts', async (req, res) => {
+    res.locals.route = 'GET /v1/receipts';
+    const query = parse(receiptListQuery, req.query, 'query');
+    const caller = callerOf(res.locals);
+    const page = await deps.receipts.list({ mspId: caller.record.mspId, user: caller.record.user, role: caller.record.role }, query);
+    res.json({ data: page.items, next: page.next, asOfBlock: page.asOfBlock === null ? null : Number(page.asOfBlock) });
+  });
+  for (const operation of operations) {
+    // The router is mounted at /v1; the table's paths are the full public ones.
+    router[operation.method](expressPath(operation.path.replace(/^\/v1/, '')), (req, res) => handle(operation, deps, req, res));
+  }
+  return router;
+}
+
+async function handle(operation: Operation, deps: RouteDependencies, req: Request, res: Response): Promise<void> {
+  res.locals.route = `${operation.method.toUpperCase()} ${operation.path}`;
+  const caller = callerOf(res.locals);
+  const params = operation.params ? parse(operation.params, req.params, 'path') : {};
+  const body = operation.method === 'post' ? parse(operation.body ?? emptyObject, bodyOf(req), 'body') : undefined;
+  const args = operation.args(params, body);
+  const { tx, kind } = operation.call;
+
+  if (kind === 'evaluate') {
+    const data = await timed(deps.metrics, tx, () => deps.registry.evaluate(caller.identity, tx, args));
+    res.status(operation.successStatus).json({ data });
+    return;
+  }
+
+  const path = req.originalUrl.split('?')[0] ?? req.path;
+  const key = req.get('idempotency-key');
+  const outcome = await idempotent(deps.idempotency, caller.id, key, { method: req.method, path, body }, async (): Promise<Outcome> => {
+    const committed = await timed(deps.metrics, tx, () => deps.registry.submit(caller.identity, tx, args));
+    const blockNumber = Number(committed.blockNumber);
+    // The ledger has the transaction whatever happens next; an audit write that fails is reported, not undone.
+    await deps.audit
+      .append({
+        requestId: String(res.locals.requestId),
+        identityId: caller.id,
+        method: req.method,
+        path,
+        txName: tx,
+        txId: committed.txId,
+        blockNumber: committed.blockNumber,
+        status: operation.successStatus,
+        idempotencyKey: key ?? null,
+      })
+      .catch(deps.onAuditFailure);
+    return { status: operation.successStatus, body: { data: committed.data, transaction: { txId: committed.txId, blockNumber } } };
+  });
+  if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
+  res.status(outcome.status).json(outcome.body);
+}
+
+const emptyObject = z.strictObject({});
+
+/** A POST without a body is an empty object; a body that is not JSON never reaches here (415/400 earlier). */
+function bodyOf(req: Request): unknown {
+  const body: unknown = req.body;
+  return body === undefined ? {} : body;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, where: 'path' | 'query' | 'body'): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.slice(0, 10).map((issue) => ({
+    in: where,
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+  const first = problems[0];
+  const detail = first ? `${where}${first.path ? `.${first.path}` : ''}: ${first.message}` : `invalid ${where}`;
+  throw new ApiError(400, 'VALIDATION_FAILED', detail, { errors: problems });
+}
+
+async function timed<T>(metrics: Metrics, tx: string, call: () => Promise<T>): Promise<T> {
+  const stop = metrics.ledgerDuration.startTimer({ tx });
+  try {
+    const result = await call();
+    stop({ outcome: 'ok' });
+    return result;
+  } catch (error) {
+    stop({ outcome: 'refused' });
+    throw error;
+  }
+}
+
+export function expressPath(openApiPath: string): string {
+  return openApiPath.replaceAll(/\{([a-zA-Z]+)\}/g, ':$1');
+}

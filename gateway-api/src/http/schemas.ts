@@ -1,0 +1,113 @@
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { idPattern, refIdPattern } from '@wr/chaincode/model';
+import { decimalPattern } from '@wr/chaincode/quantity';
+import { receiptStatuses } from '@wr/chaincode/transitions';
+import { z } from 'zod';
+
+extendZodWithOpenApi(z);
+
+/**
+ * Request schemas of the HTTP API. They use the chaincode's own id and decimal patterns, so a request the gateway
+ * accepts is one the chaincode can parse; the chaincode still checks every rule itself.
+ */
+
+/** Bidirectional overrides and zero-width characters: invisible, and able to make a text read differently than it is. */
+const invisibleControls = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/u;
+
+export const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((value) => value.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)')
+    .refine((value) => !/[\p{Cc}]/u.test(value.replaceAll(/[\n\t]/g, '')), 'must not contain control characters')
+    .refine((value) => !invisibleControls.test(value), 'must not contain bidirectional or zero-width control characters')
+    .refine((value) => /\S/.test(value), 'must not be blank');
+
+export const id = z.string().regex(idPattern, 'must be 1-64 letters, digits, ".", "_" or "-", not starting with a symbol').openapi({ example: 'WR-2026-0001' });
+export const refId = z.string().regex(refIdPattern, 'must be an id (letters, digits, ".", "_" or "-")').openapi({ example: 'WR-2026-0001' });
+export const decimal = z
+  .string()
+  .regex(decimalPattern, 'must be a plain decimal string like "1000.5" (up to 15 integer and 6 fraction digits)')
+  .openapi({ example: '1000.005', description: 'exact decimal as a string; never a JSON number' });
+export const userId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, 'must be a user id like "alice"').openapi({ example: 'alice' });
+export const mspId = z.string().regex(/^[A-Za-z][A-Za-z0-9.-]{0,63}$/, 'must be an MSP id like "LenderMSP"').openapi({ example: 'LenderMSP' });
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+
+export const idParams = z.strictObject({ id: refId });
+
+export const lotBody = z
+  .strictObject({
+    id,
+    warehouseId: id,
+    location: text(200),
+    commodity: text(100),
+    unit: text(20),
+    quantity: decimal,
+    documents: z.array(z.strictObject({ name: text(200), sha256: sha256Hex })).max(100).optional(),
+  })
+  .openapi('LotRegistration', {
+    example: {
+      id: 'LOT-QD-0001',
+      warehouseId: 'WH-QINGDAO-01',
+      location: 'Shed 3, bay 12',
+      commodity: 'aluminium ingot A00',
+      unit: 't',
+      quantity: '1000.005',
+      documents: [{ name: 'weighbridge ticket 88121', sha256: 'a3f1c2d4e5b6a7980f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778' }],
+    },
+  });
+
+export const stockCountBody = z
+  .strictObject({ quantity: decimal, reference: text(200) })
+  .openapi('StockCount', { example: { quantity: '998.5', reference: 'count 2026-11-20 by inspector Liu' } });
+
+export const receiptBody = z
+  .strictObject({ id, lotId: refId, owner: userId, quantity: decimal, description: text(1000).optional() })
+  .openapi('ReceiptDraft', { example: { id: 'WR-2026-0001', lotId: 'LOT-QD-0001', owner: 'alice', quantity: '500', description: 'A00 ingots, 20 bundles' } });
+
+export const reasonBody = z.strictObject({ reason: text(500) }).openapi('Reason', { example: { reason: 'documents incomplete' } });
+
+export const pledgeRequestBody = z
+  .strictObject({ lender: mspId, loanReference: text(100), loanAmount: decimal, currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like "CNY"') })
+  .openapi('PledgeRequest', { example: { lender: 'LenderMSP', loanReference: 'LOAN-2026-778', loanAmount: '2000000', currency: 'CNY' } });
+
+export const pledgeAcceptanceBody = z
+  .strictObject({ releaseApprovalThreshold: decimal.optional() })
+  .openapi('PledgeAcceptance', { example: { releaseApprovalThreshold: '100' } });
+
+export const releaseBody = z.strictObject({ quantity: decimal }).openapi('Release', { example: { quantity: '200' } });
+export const transferBody = z.strictObject({ newOwner: userId }).openapi('Transfer', { example: { newOwner: 'bob' } });
+export const splitBody = z
+  .strictObject({ quantities: z.array(decimal).min(2).max(100) })
+  .openapi('Split', { example: { quantities: ['300', '200'] } });
+export const freezeBody = z
+  .strictObject({ reason: text(500), reference: text(200) })
+  .openapi('Freeze', { example: { reason: 'margin call unanswered', reference: 'CASE-2026-0042' } });
+export const disposalBody = z.strictObject({ buyer: userId }).openapi('Disposal', { example: { buyer: 'bob' } });
+export const emptyBody = z.strictObject({}).openapi('Empty', { example: {} });
+
+export const riskEventBody = z
+  .strictObject({
+    id,
+    receiptId: refId.optional(),
+    lotId: refId.optional(),
+    kind: z.string().regex(/^[A-Z][A-Z0-9_]{0,39}$/, 'must be an upper-case code like TEMPERATURE_HIGH'),
+    severity: z.enum(['info', 'warning', 'critical']),
+    detail: text(1000),
+    evidenceRef: text(256).optional(),
+  })
+  .refine((event) => (event.receiptId === undefined) !== (event.lotId === undefined), 'exactly one of receiptId and lotId is required')
+  .openapi('RiskEvent', {
+    example: { id: 'RISK-0001', receiptId: 'WR-2026-0001', kind: 'TEMPERATURE_HIGH', severity: 'warning', detail: 'cold room 3 at 9.5 °C for 20 minutes' },
+  });
+export const resolutionBody = z.strictObject({ resolution: text(1000) }).openapi('Resolution', { example: { resolution: 'compressor repaired; goods inspected' } });
+
+export const receiptListQuery = z.strictObject({
+  status: z.enum(receiptStatuses).optional(),
+  owner: userId.optional(),
+  lender: mspId.optional(),
+  warehouseId: refId.optional(),
+  lotId: refId.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  after: refId.optional(),
+});

@@ -1,0 +1,54 @@
+import { LedgerError } from '../ledger/errors.js';
+import type { Identity, LedgerPort } from '../ledger/port.js';
+
+/** A committed transaction's result, as the HTTP layer reports it. */
+export interface Committed {
+  readonly data: unknown;
+  readonly txId: string;
+  readonly blockNumber: bigint;
+}
+
+export interface RegistryOptions {
+  readonly ledger: LedgerPort;
+  /** How often a transaction invalidated by a concurrent one is simulated and submitted again. */
+  readonly mvccRetries?: number;
+}
+
+/**
+ * The registry's chaincode as the gateway uses it: JSON in, parsed JSON out. A transaction that loses an MVCC race
+ * is retried with a fresh simulation (the only failure it is safe to retry: the chaincode re-checks every rule).
+ */
+export interface Registry {
+  submit(identity: Identity, tx: string, args: readonly string[]): Promise<Committed>;
+  evaluate(identity: Identity, tx: string, args: readonly string[]): Promise<unknown>;
+}
+
+export function registry(options: RegistryOptions): Registry {
+  const retries = options.mvccRetries ?? 3;
+  return {
+    async submit(identity, tx, args) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const committed = await options.ledger.submit(identity, tx, args);
+          return { data: parseResult(committed.result), txId: committed.txId, blockNumber: committed.blockNumber };
+        } catch (error) {
+          const retryable = error instanceof LedgerError && error.code === 'MVCC_READ_CONFLICT' && attempt < retries;
+          if (!retryable) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+        }
+      }
+    },
+    async evaluate(identity, tx, args) {
+      return parseResult(await options.ledger.evaluate(identity, tx, args));
+    },
+  };
+}
+
+function parseResult(bytes: Uint8Array): unknown {
+  if (bytes.length === 0) return null;
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (cause) {
+    throw new LedgerError('the chaincode returned a result that is not JSON', { code: 'CHAINCODE_ERROR', cause });
+  }
+}

@@ -1,0 +1,273 @@
+import { lot as lotSchema } from '@wr/chaincode/model';
+import { receiptPage, receiptView } from '@wr/chaincode/responses';
+import { expect } from 'chai';
+import { z } from 'zod';
+import { StoreError } from '../../src/db/errors.js';
+import { ProjectionEventError, startProjection, type Projection, type ProjectionReader } from '../../src/db/projection.js';
+import { receiptQueries } from '../../src/db/receipt-queries.js';
+import { int8 } from '../../src/db/rows.js';
+import { testDatabases, useDatabase } from '../support/postgres.js';
+import { draftJson, eventually, issue, lotJson, openRegistryLedger, pledgeJson, type RegistryLedger } from './registry-ledger.js';
+
+const receiptRows = z.array(
+  z.object({
+    id: z.string(),
+    lot_id: z.string(),
+    owner_msp: z.string(),
+    owner_id: z.string(),
+    status: z.string(),
+    quantity: z.string(),
+    pledge_lender: z.string().nullable(),
+    pledge_status: z.string().nullable(),
+    frozen: z.boolean(),
+    parent_id: z.string().nullable(),
+    updated_tx: z.string(),
+    document: z.unknown(),
+  }),
+);
+const lotRows = z.array(z.object({ id: z.string(), quantity: z.string(), receipted_quantity: z.string(), document: z.unknown() }));
+const eventRows = z.array(
+  z.object({ block_number: int8, tx_index: z.number(), tx_id: z.string(), event_name: z.string(), recorded_at: z.date() }),
+);
+
+/** Lots 1-2 with receipts in several states: R4 is only ever touched here. */
+async function firstBatch(world: RegistryLedger): Promise<void> {
+  await world.submit('clerk', 'RegisterLot', lotJson('LOT1', 'WH1', '120'));
+  await world.submit('clerk', 'RegisterLot', lotJson('LOT2', 'WH2', '50'));
+  await issue(world, 'R1', 'LOT1', 'alice', '60');
+  await issue(world, 'R2', 'LOT1', 'bob', '40');
+  await issue(world, 'R3', 'LOT2', 'alice', '50');
+  await world.submit('clerk', 'DraftReceipt', draftJson('R4', 'LOT1', 'bob', '20'));
+  await world.submit('alice', 'RequestPledge', 'R1', pledgeJson('LN-1'));
+  await world.submit('officer', 'AcceptPledge', 'R1', '{}');
+  await world.submit('alice', 'RequestPledge', 'R3', pledgeJson('LN-2'));
+}
+
+/** Splits, a transfer, a partial release, a rejected pledge, a shortfall that freezes R3, a cancelled draft. */
+async function secondBatch(world: RegistryLedger): Promise<void> {
+  await world.submit('bob', 'SplitReceipt', 'R2', '["10","30"]');
+  await world.submit('bob', 'TransferOwnership', 'R2.1', 'alice');
+  await world.submit('officer', 'ReleasePledge', 'R1', '20');
+  await world.submit('officer', 'RejectPledge', 'R3', 'collateral outside our region');
+  await world.submit('supervisor', 'RecordStockCount', 'LOT2', '45', 'count-1');
+  await world.submit('clerk', 'RegisterLot', lotJson('LOT3', 'WH1', '10'));
+  await world.submit('clerk', 'DraftReceipt', draftJson('R5', 'LOT3', 'alice', '10'));
+  await world.submit('clerk', 'CancelDraft', 'R5', 'drafted in error');
+}
+
+/** Records which receipts and lots the projection reads. */
+function spyingReader(reader: ProjectionReader, reads: string[]): ProjectionReader {
+  return {
+    receipt: (id) => {
+      reads.push(`receipt ${id}`);
+      return reader.receipt(id);
+    },
+    lot: (id) => {
+      reads.push(`lot ${id}`);
+      return reader.lot(id);
+    },
+  };
+}
+
+for (const target of await testDatabases()) {
+  describe(`ledger projection (${target.name})`, function () {
+    this.timeout(120_000);
+    const db = useDatabase(target);
+    let world: RegistryLedger;
+    let projection: Projection | undefined;
+    let errors: unknown[] = [];
+
+    before(async () => {
+      world = await openRegistryLedger();
+    });
+    afterEach(async () => {
+      await projection?.stop();
+      projection = undefined;
+    });
+    after(async () => {
+      await world.close();
+    });
+
+    function start(reader: ProjectionReader = world.reader): Projection {
+      errors = [];
+      projection = startProjection({
+        db: db(),
+        ledger: world.ledger,
+        reader,
+        onError: (error) => errors.push(error),
+        retry: { initialDelayMs: 5, maxDelayMs: 40 },
+      });
+      return projection;
+    }
+
+    /** Every receipt and lot row is what the ledger returns now, and the ledger has no receipt the table lacks. */
+    async function expectTablesMatchLedger(lotIds: readonly string[]): Promise<void> {
+      const rows = receiptRows.parse(
+        await db().query(
+          `SELECT id, lot_id, owner_msp, owner_id, status, quantity::text AS quantity, pledge_lender, pledge_status, frozen,
+                  parent_id, updated_tx, document
+           FROM receipts ORDER BY id`,
+        ),
+      );
+      const onLedger = receiptPage.parse(await world.evaluate('custodianAuditor', 'ListReceipts', '{"limit":1000}'));
+      expect(rows.map((row) => row.id)).to.deep.equal(onLedger.items.map((item) => item.id));
+      for (const row of rows) {
+        const current = receiptView.parse(await world.evaluate('custodianAuditor', 'GetReceipt', row.id));
+        expect(row.document, `receipt ${row.id}`).to.deep.equal(current);
+        expect(row, `columns of ${row.id}`).to.deep.include({
+          lot_id: current.lotId,
+          owner_msp: current.owner.mspId,
+          owner_id: current.owner.id,
+          status: current.status,
+          quantity: current.quantity,
+          pledge_lender: current.pledge?.lender ?? null,
+          pledge_status: current.pledge?.status ?? null,
+          frozen: current.frozen,
+          parent_id: current.parentId,
+          updated_tx: current.lastTxId,
+        });
+      }
+      const lots = lotRows.parse(
+        await db().query('SELECT id, quantity::text AS quantity, receipted_quantity::text AS receipted_quantity, document FROM lots ORDER BY id'),
+      );
+      expect(lots.map((row) => row.id)).to.deep.equal([...lotIds].sort());
+      for (const row of lots) {
+        const current = lotSchema.parse(await world.evaluate('custodianAuditor', 'GetLot', row.id));
+        expect(row.document, `lot ${row.id}`).to.deep.equal(current);
+        expect(row).to.deep.include({ quantity: current.quantity, receipted_quantity: current.receiptedQuantity });
+      }
+    }
+
+    async function projectedEvents(): Promise<z.infer<typeof eventRows>> {
+      return eventRows.parse(
+        await db().query('SELECT block_number, tx_index, tx_id, event_name, recorded_at FROM ledger_events ORDER BY block_number, tx_index'),
+      );
+    }
+
+    /** ledger_events holds each of the ledger's events exactly once, and nothing else. */
+    async function expectEventsOnce(): Promise<void> {
+      const onLedger = (await world.events()).map((event) => ({
+        block_number: event.blockNumber,
+        tx_index: event.txIndex,
+        tx_id: event.txId,
+        event_name: event.eventName,
+      }));
+      const projected = (await projectedEvents()).map(({ recorded_at: _recordedAt, ...rest }) => rest);
+      expect(projected).to.deep.equal(onLedger);
+    }
+
+    it('projects the ledger: every receipt and lot row is what GetReceipt and GetLot return now', async () => {
+      await firstBatch(world);
+      await start().waitFor(world.lastBlock());
+      await expectTablesMatchLedger(['LOT1', 'LOT2']);
+      await expectEventsOnce();
+      expect(await projection?.position()).to.deep.equal({ blockNumber: world.lastBlock(), txIndex: 0 });
+      expect(errors).to.deep.equal([]);
+    });
+
+    it('a restarted projection resumes from its checkpoint: it applies only what was committed while it was down', async () => {
+      const stopped = await start().position();
+      await projection?.stop();
+      projection = undefined;
+      const before = await projectedEvents();
+      await secondBatch(world);
+      const reads: string[] = [];
+      await start(spyingReader(world.reader, reads)).waitFor(world.lastBlock());
+
+      await expectTablesMatchLedger(['LOT1', 'LOT2', 'LOT3']);
+      await expectEventsOnce();
+      const after = await projectedEvents();
+      expect(after.slice(0, before.length), 'earlier events are not written again').to.deep.equal(before);
+      expect(after[before.length]?.block_number).to.equal((stopped?.blockNumber ?? 0n) + 1n);
+      expect(reads, 'nothing only the earlier events named is read again').to.not.include('receipt R4');
+      expect(reads).to.include.members(['receipt R2.1', 'receipt R2.2', 'receipt R1.1', 'receipt R1.2', 'receipt R5', 'lot LOT3']);
+      expect(errors).to.deep.equal([]);
+    });
+
+    it('projecting again from scratch over a projected database changes nothing and counts nothing twice', async () => {
+      const snapshot = async (): Promise<unknown> => ({
+        events: await projectedEvents(),
+        receipts: await db().query('SELECT * FROM receipts ORDER BY id'),
+        lots: await db().query('SELECT * FROM lots ORDER BY id'),
+        counts: await receiptQueries(db()).countsByStatus(),
+      });
+      const before = await snapshot();
+      const position = await start().position();
+      await projection?.stop();
+      await db().query('DELETE FROM projection_checkpoints');
+
+      await start().waitFor(world.lastBlock());
+      expect(await snapshot()).to.deep.equal(before);
+      expect(await projection?.position()).to.deep.equal(position);
+      await expectEventsOnce();
+    });
+
+    it('read-your-writes: once waitFor(block) resolves, that block is projected, also when transactions share it', async () => {
+      start();
+      const ids = ['LOT10', 'LOT11', 'LOT12', 'LOT13', 'LOT14', 'LOT15'];
+      const results = await Promise.all(
+        ids.map((id) => world.ledger.submit(world.cast.clerk, 'RegisterLot', [lotJson(id, 'WH3', '5')])),
+      );
+      // Latest first: a waitFor that resolved on the first event of a shared block would miss the last one.
+      for (const [index, result] of [...results.entries()].reverse()) {
+        await projection?.waitFor(result.blockNumber);
+        const found = await db().query('SELECT id FROM lots WHERE id = $1', [ids[index]]);
+        expect(found, `${ids[index] ?? ''} once waitFor(${result.blockNumber.toString()}) resolved`).to.have.length(1);
+      }
+    });
+
+    it('an event that cannot be projected is retried with backoff and reported; nothing after it is applied first', async () => {
+      let failing = true;
+      const flaky: ProjectionReader = {
+        receipt: (id) => (failing && id === 'R6' ? Promise.reject(new Error('the ledger query timed out')) : world.reader.receipt(id)),
+        lot: (id) => world.reader.lot(id),
+      };
+      const current = start(flaky);
+      await current.waitFor(world.lastBlock());
+      const before = await current.position();
+      const drafted = await world.ledger.submit(world.cast.clerk, 'DraftReceipt', [draftJson('R6', 'LOT3', 'bob', '10')]);
+      await world.submit('clerk', 'RegisterLot', lotJson('LOT4', 'WH1', '5'));
+
+      await eventually(() => errors.length >= 3);
+      expect(await current.position(), 'the checkpoint waits at the failing event').to.deep.equal(before);
+      expect((await projectedEvents()).filter((row) => row.block_number >= drafted.blockNumber)).to.deep.equal([]);
+      for (const [index, error] of errors.slice(0, 3).entries()) {
+        expect(error).to.be.instanceOf(ProjectionEventError);
+        expect(error).to.have.property('attempt', index + 1);
+        expect(error).to.have.nested.property('event.txId', drafted.txId);
+      }
+
+      failing = false;
+      await current.waitFor(world.lastBlock());
+      expect(await db().query("SELECT id FROM receipts WHERE id = 'R6'")).to.have.length(1);
+      await expectTablesMatchLedger(['LOT1', 'LOT2', 'LOT3', 'LOT4', 'LOT10', 'LOT11', 'LOT12', 'LOT13', 'LOT14', 'LOT15']);
+      await expectEventsOnce();
+    });
+
+    it('caughtUp resolves once everything committed is projected, also on a ledger whose last block has no events', async () => {
+      const empty = await openRegistryLedger();
+      try {
+        const overEmpty = startProjection({ db: db(), ledger: empty.ledger, reader: empty.reader });
+        await overEmpty.caughtUp(5_000);
+        await overEmpty.stop();
+      } finally {
+        await empty.close();
+      }
+      const current = start();
+      await world.ledger.submit(world.cast.clerk, 'RegisterLot', [lotJson('LOT20', 'WH3', '5')]);
+      await current.caughtUp();
+      expect(await db().query("SELECT id FROM lots WHERE id = 'LOT20'")).to.have.length(1);
+    });
+
+    it('waitFor gives up with PROJECTION_TIMEOUT on a block not yet reached, and PROJECTION_STOPPED on stop', async () => {
+      const current = start();
+      await current.waitFor(world.lastBlock());
+      const timedOut: unknown = await current.waitFor(world.lastBlock() + 5n, 50).catch((error: unknown) => error);
+      expect(timedOut).to.be.instanceOf(StoreError).and.to.have.property('code', 'PROJECTION_TIMEOUT');
+      const pending = current.waitFor(world.lastBlock() + 5n, 60_000).catch((error: unknown) => error);
+      await current.stop();
+      expect(await pending).to.be.instanceOf(StoreError).and.to.have.property('code', 'PROJECTION_STOPPED');
+      expect(await current.waitFor(0n).catch((error: unknown) => error), 'a block long projected').to.equal(undefined);
+    });
+  });
+}

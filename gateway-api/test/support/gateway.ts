@@ -1,0 +1,81 @@
+import { loadConfig } from '../../src/config.js';
+import { startGateway, type Gateway } from '../../src/main.js';
+import type { TestDatabase } from './postgres.js';
+
+export interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly text: string;
+  readonly headers: Headers;
+}
+
+export interface RequestOptions {
+  /** JSON body (sent with Content-Type: application/json). */
+  readonly body?: unknown;
+  /** A raw body, sent as is (for malformed-input tests); give the content type in headers. */
+  readonly rawBody?: string | Uint8Array;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The real gateway on port 0 over a test database, with the demo identities' tokens. */
+export interface TestGateway {
+  readonly gateway: Gateway;
+  readonly url: string;
+  readonly tokens: Readonly<Record<string, string>>;
+  readonly dataDir: string;
+  /** A request as `who` (a dev-tokens.json key), or with no Authorization header when `who` is null. */
+  request(who: string | null, method: string, path: string, options?: RequestOptions): Promise<Reply>;
+  /** Stops the gateway and starts it again on the same data (database, ledger, wallet). */
+  restart(): Promise<TestGateway>;
+  /** Stops the gateway (the database is the caller's to clean up). */
+  close(): Promise<void>;
+}
+
+export async function startTestGateway(target: TestDatabase, env: Readonly<Record<string, string>> = {}): Promise<TestGateway> {
+  const { pino } = await import('pino');
+  const config = loadConfig({
+    DATA_DIR: target.options.dataDir,
+    ...(target.options.databaseUrl ? { DATABASE_URL: target.options.databaseUrl } : {}),
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_BURST: '100000',
+    RATE_LIMIT_PER_SECOND: '100000',
+    ...env,
+  });
+  const gateway = await startGateway(config, pino({ level: config.logLevel }));
+  const tokens = gateway.devTokens ?? {};
+  const request = async (who: string | null, method: string, path: string, options: RequestOptions = {}): Promise<Reply> => {
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (who !== null) {
+      const token = tokens[who];
+      if (token === undefined) throw new Error(`no dev token for ${who}`);
+      headers.authorization = `Bearer ${token}`;
+    }
+    let body: string | Uint8Array | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${gateway.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined; // not JSON (e.g. /metrics); the text is there
+    }
+    return { status: response.status, body: parsed, text, headers: response.headers };
+  };
+  return {
+    gateway,
+    url: gateway.url,
+    tokens,
+    dataDir: target.options.dataDir,
+    request,
+    restart: async () => {
+      await gateway.close();
+      return startTestGateway(target, env);
+    },
+    close: () => gateway.close(),
+  };
+}
