@@ -104,7 +104,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       devTokens,
       ledger,
       walletIdentity: (id) => wallet.get(id),
-      projectionCaughtUp: (timeoutMs) => projection.waitFor(BigInt(ledger.chainInfo().height - 1), timeoutMs),
+      projectionCaughtUp: (timeoutMs) => projection.caughtUp(timeoutMs),
       close: () =>
         (closing ??= (async () => {
           await new Promise<void>((resolve) => {

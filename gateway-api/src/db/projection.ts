@@ -78,6 +78,9 @@ export function startProjection(options: ProjectionOptions): Projection {
   const initialDelay = options.retry?.initialDelayMs ?? 250;
   const maxDelay = options.retry?.maxDelayMs ?? 30_000;
   const stopping = new AbortController();
+  const stopped = new Promise<IteratorResult<LedgerEvent>>((resolve) =>
+    stopping.signal.addEventListener('abort', () => resolve({ done: true, value: undefined }), { once: true }),
+  );
   const waiters = new Set<() => void>();
   /** The last event applied, by this process or (as the checkpoint says) before it. */
   let applied: LedgerPosition | undefined;
@@ -126,7 +129,8 @@ export function startProjection(options: ProjectionOptions): Projection {
     idle = true;
     notify();
     try {
-      return await next;
+      // Stop does not depend on the ledger honouring the abort signal promptly.
+      return await Promise.race([next, stopped]);
     } finally {
       idle = false;
     }
