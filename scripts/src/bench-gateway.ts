@@ -1,34 +1,64 @@
 /**
  * Gateway benchmark on embedded defaults: the lender's encumbrance check (GET .../encumbrance) and the pledge flow
- * (draft -> confirm -> pledge request -> accept -> release) over HTTP with 50 concurrent clients. Baseline in the
- * same run: the same encumbrance query straight through the ledger, without HTTP, auth or JSON in between.
+ * (draft -> confirm -> pledge request -> accept -> release) over HTTP with 50 concurrent clients. The gateway runs as
+ * its own process, as `npm start` runs it; this process only generates load. Baseline in the same run: the same
+ * encumbrance query on an embedded ledger in this process, without HTTP, authentication or JSON in between.
  */
-import { loadConfig, startGateway } from '@wr/gateway-api/server';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { actorsOf, ledgerFixture, lotJson, pledgeFlow } from './bench/ledger-fixture.js';
 import { drive, row } from './bench/stats.js';
 
 const CLIENTS = 50;
 const READS = Number(process.env.BENCH_READS ?? 10_000);
 const FLOWS = Number(process.env.BENCH_HTTP_FLOWS ?? 400);
+const startScript = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'gateway-api', 'dist', 'src', 'cli', 'start.js');
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
 
 async function main(): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'wr-bench-gw-'));
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', RATE_LIMIT_BURST: '1000000', RATE_LIMIT_PER_SECOND: '1000000' });
-  const gateway = await startGateway(config);
+  const dir = await mkdtemp(join(tmpdir(), 'wr-bench-gw-'));
+  const port = await freePort();
+  const env = { ...process.env, DATA_DIR: join(dir, 'gateway'), PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_BURST: '1000000', RATE_LIMIT_PER_SECOND: '1000000' };
+  const server = spawn(process.execPath, [startScript], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   try {
-    const tokens = gateway.devTokens ?? {};
+    for (let i = 0; ; i++) {
+      const up = await call('GET', '/healthz', undefined, undefined).then((status) => status === 200, () => false);
+      if (up) break;
+      if (i > 600 || server.exitCode !== null) throw new Error('the gateway did not start');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const tokens = z.record(z.string(), z.string()).parse(JSON.parse(await readFile(join(dir, 'gateway', 'dev-tokens.json'), 'utf8')));
     const http = async (who: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<void> => {
-      const response = await fetch(`${gateway.url}/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${tokens[who] ?? ''}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+      const status = await call(method, `/v1${path}`, tokens[who], body);
+      if (status >= 300) throw new Error(`${method} ${path}: ${status}`);
     };
-    console.log(`gateway benchmark — embedded defaults (PGlite, embedded ledger), ${CLIENTS} concurrent clients\n`);
+    console.log(`gateway benchmark — embedded defaults (PGlite, embedded ledger), gateway in its own process, ${CLIENTS} concurrent clients\n`);
+
+    // Baseline: the same query on an embedded ledger in this process.
+    const fixture = await ledgerFixture(join(dir, 'baseline'));
+    const ledger = await fixture.open('ledger');
+    const actors = await actorsOf(fixture);
+    await ledger.submit(actors.clerk, 'RegisterLot', [lotJson('LOT-B')]);
+    for (const [who, tx, args] of pledgeFlow(actors, 'R-B', 'LOT-B').slice(0, 4)) await ledger.submit(who, tx, args);
+    const baseline = await drive(CLIENTS, READS, async () => void (await ledger.evaluate(actors.officer, 'GetEncumbrance', ['R-B'])));
+    await ledger.close();
+    console.log(row('baseline: GetEncumbrance on the ledger, no HTTP', baseline, 'req'));
 
     for (let lot = 0; lot < CLIENTS; lot++) {
       await http('custodian.clerk', 'POST', '/lots', { id: `LOT-${lot}`, warehouseId: 'WH-1', location: 'A', commodity: 'copper', unit: 't', quantity: '100000000' });
@@ -38,13 +68,8 @@ async function main(): Promise<void> {
     await http('borrower.alice', 'POST', '/receipts/R-CHECK/pledge-request', { lender: 'LenderMSP', loanReference: 'L-1', loanAmount: '1000', currency: 'CNY' });
     await http('lender.officer', 'POST', '/receipts/R-CHECK/pledge-acceptance', {});
 
-    const officer = await gateway.walletIdentity('lender.officer');
-    if (!officer) throw new Error('lender.officer has no key in the wallet');
-    const baseline = await drive(CLIENTS, READS, async () => void (await gateway.ledger.evaluate(officer, 'GetEncumbrance', ['R-CHECK'])));
-    console.log(row('baseline: GetEncumbrance on the ledger, no HTTP', baseline, 'req'));
     const reads = await drive(CLIENTS, READS, () => http('lender.officer', 'GET', '/receipts/R-CHECK/encumbrance'));
     console.log(row('GET /v1/receipts/{id}/encumbrance', reads, 'req'));
-
     const flows = await drive(CLIENTS, FLOWS, async (worker, i) => {
       const id = `R-${i}`;
       await http('custodian.clerk', 'POST', '/receipts', { id, lotId: `LOT-${worker}`, owner: 'alice', quantity: '10.5' });
@@ -62,8 +87,35 @@ async function main(): Promise<void> {
     console.log(`  state changes ${changesPerSecond.toFixed(0)}/s (goal >= 200: ${changesPerSecond >= 200 ? 'met' : 'NOT met'})`);
     console.log(`  HTTP encumbrance vs ledger-only: throughput ${(reads.perSecond / baseline.perSecond).toFixed(2)}x, p50 ${(reads.p50 / baseline.p50).toFixed(2)}x`);
   } finally {
-    await gateway.close();
-    await rm(dataDir, { recursive: true, force: true });
+    agent.destroy();
+    server.kill('SIGTERM');
+    if (server.exitCode === null) await once(server, 'exit');
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  function call(method: string, path: string, token: string | undefined, body: unknown): Promise<number> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method,
+          path,
+          agent,
+          headers: {
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
   }
 }
 

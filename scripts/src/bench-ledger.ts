@@ -3,11 +3,12 @@
  * sequential and with 20 concurrent clients, against a baseline measured in the same run: the same number of
  * records appended to a file with one fdatasync each, the floor under any ledger that acknowledges durably.
  */
-import { EmbeddedLedger, LedgerError, openDevCa, type Identity } from '@wr/gateway-api';
+import { LedgerError, type EmbeddedLedger, type Identity } from '@wr/gateway-api';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlindWriteContract } from './bench/blind-write-contract.js';
+import { actorsOf, ledgerFixture, lotJson, pledgeFlow, type Actors } from './bench/ledger-fixture.js';
 import { drive, row, summarise, type Summary } from './bench/stats.js';
 
 const BLIND_WRITES = Number(process.env.BENCH_BLIND_WRITES ?? 4000);
@@ -22,27 +23,17 @@ async function main(): Promise<void> {
     const baseline = await fsyncBaseline(join(dir, 'baseline.log'), BLIND_WRITES);
     console.log(row('baseline: append + fdatasync, sequential', baseline, 'rec'));
 
-    const cas = await Promise.all(['CustodianMSP', 'LenderMSP', 'BorrowerMSP'].map((msp) => openDevCa(join(dir, 'ca'), msp)));
-    const orgs = cas.map((ca) => ({ mspId: ca.mspId, rootCertificate: ca.certificate }));
-    const [custodian, lender, borrower] = cas;
-    if (!custodian || !lender || !borrower) throw new Error('dev CAs missing');
-
-    const blind = await EmbeddedLedger.open({ dataDir: join(dir, 'blind'), contracts: [BlindWriteContract], orgs });
-    const writer = await custodian.issue('bench', 'clerk');
+    const fixture = await ledgerFixture(dir);
+    const blind = await fixture.open('blind', [BlindWriteContract]);
+    const writer = await fixture.custodian.issue('bench', 'clerk');
     const blindSequential = await drive(1, BLIND_WRITES, async (_, i) => void (await blind.submit(writer, 'Put', [`s${i}`, 'v'])));
     console.log(row('blind writes, sequential', blindSequential, 'tx'));
     const blindConcurrent = await drive(CLIENTS, BLIND_WRITES, async (_, i) => void (await blind.submit(writer, 'Put', [`c${i}`, 'v'])));
     console.log(row(`blind writes, ${CLIENTS} concurrent clients`, blindConcurrent, 'tx'));
     await blind.close();
 
-    const receipts = await EmbeddedLedger.open({ dataDir: join(dir, 'receipts'), orgs });
-    const actors = {
-      clerk: await custodian.issue('clerk', 'clerk'),
-      supervisor: await custodian.issue('supervisor', 'supervisor'),
-      officer: await lender.issue('officer', 'officer'),
-      owner: await borrower.issue('alice', 'owner'),
-    };
-    const flow = receiptFlow(receipts, actors);
+    const receipts = await fixture.open('receipts');
+    const flow = receiptFlow(receipts, await actorsOf(fixture));
     await flow.registerLots(CLIENTS + 1);
     const flowSequential = await timeTransitions(1, FLOWS, flow);
     console.log(row('receipt transitions, sequential', flowSequential.summary, 'tx'));
@@ -79,13 +70,6 @@ async function fsyncBaseline(path: string, count: number): Promise<Summary> {
   }
 }
 
-interface Actors {
-  readonly clerk: Identity;
-  readonly supervisor: Identity;
-  readonly officer: Identity;
-  readonly owner: Identity;
-}
-
 /** The receipt flow; each worker drafts on its own lot, so that drafts of different workers do not conflict. */
 function receiptFlow(ledger: EmbeddedLedger, actors: Actors) {
   let retries = 0;
@@ -108,21 +92,10 @@ function receiptFlow(ledger: EmbeddedLedger, actors: Actors) {
       return retries;
     },
     async registerLots(count: number): Promise<void> {
-      for (let lot = 0; lot < count; lot++) {
-        const lotJson = { id: `LOT-${lot}`, warehouseId: 'WH-1', location: `A-${lot}`, commodity: 'copper cathode', unit: 't', quantity: '100000000' };
-        await submit(actors.clerk, 'RegisterLot', [JSON.stringify(lotJson)]);
-      }
+      for (let lot = 0; lot < count; lot++) await submit(actors.clerk, 'RegisterLot', [lotJson(`LOT-${lot}`)]);
     },
     run: async (worker: number, latencies: number[]): Promise<void> => {
-      const id = `R-${nextReceipt++}`;
-      const steps: [Identity, string, string[]][] = [
-        [actors.clerk, 'DraftReceipt', [JSON.stringify({ id, lotId: `LOT-${worker}`, owner: 'alice', quantity: '10.5' })]],
-        [actors.supervisor, 'ConfirmReceipt', [id]],
-        [actors.owner, 'RequestPledge', [id, JSON.stringify({ lender: 'LenderMSP', loanReference: `L-${id}`, loanAmount: '50000', currency: 'CNY' })]],
-        [actors.officer, 'AcceptPledge', [id, '{}']],
-        [actors.officer, 'ReleasePledge', [id, '10.5']],
-      ];
-      for (const [who, tx, args] of steps) latencies.push(await submit(who, tx, args));
+      for (const [who, tx, args] of pledgeFlow(actors, `R-${nextReceipt++}`, `LOT-${worker}`)) latencies.push(await submit(who, tx, args));
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { createHash } from 'node:crypto';
 import type { IdentityRecord, IdentityStore } from '../db/identity-store.js';
 import type { Wallet } from '../identity/wallet.js';
 import type { Identity } from '../ledger/port.js';
@@ -14,8 +15,34 @@ export interface Caller {
 
 const bearer = /^Bearer ([A-Za-z0-9_-]{8,200})$/;
 
+/** How long a resolved token is trusted without asking the database again (so also how late a revocation bites). */
+export const TOKEN_CACHE_MS = 5_000;
+const TOKEN_CACHE_ENTRIES = 10_000;
+
+/**
+ * Token resolution with a short-lived cache of successful look-ups, keyed by the token's SHA-256 so that no token
+ * text stays in memory longer than its request. Unknown tokens are never cached: guessing cannot fill the cache.
+ */
+export function cachedTokenResolver(identities: IdentityStore, ttlMs = TOKEN_CACHE_MS): (token: string) => Promise<IdentityRecord | undefined> {
+  const cache = new Map<string, { readonly record: IdentityRecord; readonly until: number }>();
+  return async (token) => {
+    const key = createHash('sha256').update(token).digest('base64');
+    const now = performance.now();
+    const hit = cache.get(key);
+    if (hit && hit.until > now) return hit.record;
+    cache.delete(key);
+    const record = await identities.resolveToken(token);
+    if (record) {
+      if (cache.size >= TOKEN_CACHE_ENTRIES) cache.clear();
+      cache.set(key, { record, until: now + ttlMs });
+    }
+    return record;
+  };
+}
+
 /** Bearer-token authentication (401 without a valid token), then the caller's rate limit (429). */
 export function authenticate(identities: IdentityStore, wallet: Wallet, limiter: RateLimiter): RequestHandler {
+  const resolve = cachedTokenResolver(identities);
   return async (req, res, next) => {
     const match = bearer.exec(req.get('authorization') ?? '');
     const token = match?.[1];
@@ -23,7 +50,7 @@ export function authenticate(identities: IdentityStore, wallet: Wallet, limiter:
       res.setHeader('WWW-Authenticate', 'Bearer realm="warehouse-receipts"');
       throw new ApiError(401, 'UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer <token>)');
     }
-    const record = await identities.resolveToken(token);
+    const record = await resolve(token);
     if (!record) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="warehouse-receipts", error="invalid_token"');
       throw new ApiError(401, 'UNAUTHENTICATED', 'the bearer token is unknown, revoked, or its identity is disabled');
