@@ -34,6 +34,15 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'wr-bench-gw-'));
   const port = await freePort();
   const env = { ...process.env, DATA_DIR: join(dir, 'gateway'), PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_BURST: '1000000', RATE_LIMIT_PER_SECOND: '1000000' };
+  // Baseline: the same query on an embedded ledger in this process. It runs first, so that no HTTP connection sits
+  // idle meanwhile (the gateway closes idle keep-alive sockets after 5 s).
+  const fixture = await ledgerFixture(join(dir, 'baseline'));
+  const ledger = await fixture.open('ledger');
+  const actors = await actorsOf(fixture);
+  await ledger.submit(actors.clerk, 'RegisterLot', [lotJson('LOT-B')]);
+  for (const [who, tx, args] of pledgeFlow(actors, 'R-B', 'LOT-B').slice(0, 4)) await ledger.submit(who, tx, args);
+  const baseline = await drive(CLIENTS, READS, async () => void (await ledger.evaluate(actors.officer, 'GetEncumbrance', ['R-B'])));
+  await ledger.close();
   const server = spawn(process.execPath, [startScript], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   try {
@@ -49,15 +58,6 @@ async function main(): Promise<void> {
       if (status >= 300) throw new Error(`${method} ${path}: ${status}`);
     };
     console.log(`gateway benchmark — embedded defaults (PGlite, embedded ledger), gateway in its own process, ${CLIENTS} concurrent clients\n`);
-
-    // Baseline: the same query on an embedded ledger in this process.
-    const fixture = await ledgerFixture(join(dir, 'baseline'));
-    const ledger = await fixture.open('ledger');
-    const actors = await actorsOf(fixture);
-    await ledger.submit(actors.clerk, 'RegisterLot', [lotJson('LOT-B')]);
-    for (const [who, tx, args] of pledgeFlow(actors, 'R-B', 'LOT-B').slice(0, 4)) await ledger.submit(who, tx, args);
-    const baseline = await drive(CLIENTS, READS, async () => void (await ledger.evaluate(actors.officer, 'GetEncumbrance', ['R-B'])));
-    await ledger.close();
     console.log(row('baseline: GetEncumbrance on the ledger, no HTTP', baseline, 'req'));
 
     for (let lot = 0; lot < CLIENTS; lot++) {
