@@ -114,7 +114,19 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
 
 /** Body-parser failures carry a `type`; turn the ones a client can cause into their problems. */
 function expressError(error: unknown): ApiError | undefined {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  // The router could not percent-decode a path parameter (`/v1/receipts/%ZZ`): the client's path is malformed.
+  if (error instanceof URIError) {
+    return new ApiError(400, 'VALIDATION_FAILED', 'path: not valid percent-encoding', {
+      errors: [{ in: 'path', path: '', message: 'not valid percent-encoding' }],
+    });
+  }
+  if (typeof error !== 'object' || error === null) return undefined;
+  // A body whose Content-Encoding does not decode (gzip that is not gzip) is a client error without a `type`:
+  // body-parser marks such errors status 400 and exposable.
+  if (!('type' in error)) {
+    const unreadable = 'status' in error && error.status === 400 && 'expose' in error && error.expose === true;
+    return unreadable ? new ApiError(400, 'MALFORMED_JSON', 'the request body could not be decoded') : undefined;
+  }
   switch (error.type) {
     case 'entity.too.large':
       return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'the request body is larger than the service accepts');

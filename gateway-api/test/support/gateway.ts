@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/main.js';
 import type { TestDatabase } from './postgres.js';
@@ -25,16 +28,28 @@ export interface TestGateway {
   readonly dataDir: string;
   /** A request as `who` (a dev-tokens.json key), or with no Authorization header when `who` is null. */
   request(who: string | null, method: string, path: string, options?: RequestOptions): Promise<Reply>;
-  /** Stops the gateway and starts it again on the same data (database, ledger, wallet). */
-  restart(): Promise<TestGateway>;
-  /** Stops the gateway (the database is the caller's to clean up). */
+  /**
+   * Stops the gateway and starts it again on the same data (database, ledger, wallet); `whileStopped` runs in
+   * between, when nothing holds the database (e.g. to revoke a token as the admin CLI would).
+   */
+  restart(whileStopped?: () => Promise<void>): Promise<TestGateway>;
+  /** Stops the gateway (the database is the caller's to clean up; a data folder made for it here is removed). */
   close(): Promise<void>;
 }
 
+/**
+ * Starts the gateway over `target`. With PGlite its files live in the target's folder; a real PostgreSQL target names
+ * the shared temporary folder, so the gateway's own files (ledger, wallet, CAs) get a fresh folder of their own.
+ */
 export async function startTestGateway(target: TestDatabase, env: Readonly<Record<string, string>> = {}): Promise<TestGateway> {
+  if (target.kind === 'pglite') return start(target, env, target.options.dataDir, false);
+  return start(target, env, await mkdtemp(join(tmpdir(), 'wr-gateway-test-')), true);
+}
+
+async function start(target: TestDatabase, env: Readonly<Record<string, string>>, dataDir: string, ownsDataDir: boolean): Promise<TestGateway> {
   const { pino } = await import('pino');
   const config = loadConfig({
-    DATA_DIR: target.options.dataDir,
+    DATA_DIR: dataDir,
     ...(target.options.databaseUrl ? { DATABASE_URL: target.options.databaseUrl } : {}),
     PORT: '0',
     LOG_LEVEL: 'silent',
@@ -70,12 +85,16 @@ export async function startTestGateway(target: TestDatabase, env: Readonly<Recor
     gateway,
     url: gateway.url,
     tokens,
-    dataDir: target.options.dataDir,
+    dataDir,
     request,
-    restart: async () => {
+    restart: async (whileStopped) => {
       await gateway.close();
-      return startTestGateway(target, env);
+      await whileStopped?.();
+      return start(target, env, dataDir, ownsDataDir);
     },
-    close: () => gateway.close(),
+    close: async () => {
+      await gateway.close();
+      if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }
