@@ -10,7 +10,7 @@ import { requestObservability, type Metrics } from './http/observability.js';
 import { openApiDocument } from './http/openapi.js';
 import { ApiError, problemHandler } from './http/problem.js';
 import { tokenBucket } from './http/rate-limit.js';
-import { apiRoutes } from './http/routes.js';
+import { allowedMethods, apiRoutes } from './http/routes.js';
 import type { Wallet } from './identity/wallet.js';
 import type { Registry } from './registry/registry.js';
 
@@ -32,6 +32,7 @@ export interface AppDependencies {
   readonly health: () => Promise<Record<string, HealthCheck>>;
   readonly bodyLimitBytes: number;
   readonly rateLimit: { readonly burst: number; readonly perSecond: number };
+  readonly authFailureLimit: { readonly burst: number; readonly perSecond: number };
   /** Base URL the OpenAPI document names as its server. */
   readonly publicUrl: () => string;
 }
@@ -63,7 +64,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(apiPage());
 
   app.use('/v1', requireJsonBody, express.json({ limit: deps.bodyLimitBytes, strict: true, type: isJson }));
-  app.use('/v1', authenticate(deps.identities, deps.wallet, tokenBucket(deps.rateLimit)));
+  app.use('/v1', authenticate(deps.identities, deps.wallet, tokenBucket(deps.rateLimit), tokenBucket(deps.authFailureLimit)));
   app.use(
     '/v1',
     apiRoutes({
@@ -75,7 +76,13 @@ export function createApp(deps: AppDependencies): Express {
       onAuditFailure: (error) => deps.logger.error({ err: error }, 'audit log write failed'),
     }),
   );
-  app.use((req, _res, next) => {
+  app.use((req, res, next) => {
+    const allowed = allowedMethods(req.path);
+    if (allowed.length > 0) {
+      res.setHeader('Allow', allowed.join(', '));
+      next(new ApiError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; allowed: ${allowed.join(', ')}`));
+      return;
+    }
     next(new ApiError(404, 'ROUTE_NOT_FOUND', `no route ${req.method} ${req.path}; see /openapi.json`));
   });
   app.use(problemHandler(deps.logger));

@@ -22,6 +22,11 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** RATE_LIMIT_BURST / RATE_LIMIT_PER_SECOND: per-token token bucket. Defaults 200 and 100. */
   readonly rateLimit: { readonly burst: number; readonly perSecond: number };
+  /**
+   * AUTH_FAILURE_BURST / AUTH_FAILURE_PER_SECOND: look-ups of unknown tokens allowed per client address (each costs a
+   * database query); beyond them the address gets 429 until the bucket refills. Defaults 50 and 5.
+   */
+  readonly authFailureLimit: { readonly burst: number; readonly perSecond: number };
   /** DEV_IDENTITIES: create demo identities and write dev-tokens.json. Default: on with the embedded ledger. */
   readonly devIdentities: boolean;
 }
@@ -42,6 +47,8 @@ const environment = z.object({
   BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024).default(256 * 1024),
   RATE_LIMIT_BURST: integer(1, 1_000_000).default(200),
   RATE_LIMIT_PER_SECOND: integer(1, 1_000_000).default(100),
+  AUTH_FAILURE_BURST: integer(1, 1_000_000).default(50),
+  AUTH_FAILURE_PER_SECOND: integer(1, 1_000_000).default(5),
   DEV_IDENTITIES: flag.optional(),
 });
 
@@ -71,6 +78,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimit: { burst: e.RATE_LIMIT_BURST, perSecond: e.RATE_LIMIT_PER_SECOND },
+    authFailureLimit: { burst: e.AUTH_FAILURE_BURST, perSecond: e.AUTH_FAILURE_PER_SECOND },
     devIdentities: e.DEV_IDENTITIES ?? e.LEDGER === 'embedded',
   };
 }

@@ -85,6 +85,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       health: () => health(db, ledger, projection),
       bodyLimitBytes: config.bodyLimitBytes,
       rateLimit: config.rateLimit,
+      authFailureLimit: config.authFailureLimit,
       publicUrl: () => url,
     });
     const server = app.listen(config.port, config.host);

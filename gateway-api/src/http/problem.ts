@@ -74,7 +74,9 @@ export function toProblem(error: unknown): ApiError {
   if (error instanceof LedgerError) {
     const status = ledgerStatus[error.code];
     const detail = status >= 500 ? 'the ledger could not complete the request' : error.message;
-    return new ApiError(status, error.code, detail, error.txId ? { txId: error.txId } : {});
+    // Only a transaction that was ordered (and then invalidated) is on the ledger for a client to look up.
+    const ordered = error.code === 'MVCC_READ_CONFLICT' || error.code === 'PHANTOM_READ_CONFLICT';
+    return new ApiError(status, error.code, detail, ordered && error.txId ? { txId: error.txId } : {});
   }
   return new ApiError(500, 'INTERNAL_ERROR', 'an unexpected error occurred; it has been logged');
 }

@@ -109,6 +109,17 @@ async function timed<T>(metrics: Metrics, tx: string, call: () => Promise<T>): P
   }
 }
 
+const routeTable: readonly { readonly method: string; readonly pattern: RegExp }[] = [
+  { method: 'GET', path: '/v1/receipts' },
+  ...operations.map((operation) => ({ method: operation.method.toUpperCase(), path: operation.path })),
+  // Case-insensitive, as Express matches routes.
+].map(({ method, path }) => ({ method, pattern: new RegExp(`^${path.replaceAll(/\{[a-zA-Z]+\}/g, '[^/]+')}/?$`, 'i') }));
+
+/** The methods the API has on a path (empty when it has no such path): what a 405's Allow header lists. */
+export function allowedMethods(path: string): string[] {
+  return [...new Set(routeTable.filter((route) => route.pattern.test(path)).map((route) => route.method))].sort();
+}
+
 export function expressPath(openApiPath: string): string {
   return openApiPath.replaceAll(/\{([a-zA-Z]+)\}/g, ':$1');
 }

@@ -49,3 +49,33 @@ for (const target of targets) {
     });
   });
 }
+
+// A gateway's target is cleaned up after its describe: these get fresh ones.
+for (const target of await testDatabases()) {
+  describe(`unknown tokens (AUTH_FAILURE_BURST=3, AUTH_FAILURE_PER_SECOND=1) on ${target.name}`, function () {
+    this.timeout(60_000);
+    const suite = useGateway(target, { AUTH_FAILURE_BURST: '3', AUTH_FAILURE_PER_SECOND: '1' });
+
+    // First: the other test leaves this address blocked for a while.
+    it('accepts the Bearer scheme in any letter case', async () => {
+      const { api } = suite();
+      const token = api.gateway.tokens['borrower.bob'] ?? '';
+      const reply = await api.request(null, 'GET', '/v1/receipts', { headers: { authorization: `bEARER ${token}` } });
+      expect(reply.status).to.equal(200);
+    });
+
+    it('after three unknown tokens an address gets 429 without another look-up, while known tokens it already used keep working', async () => {
+      const { api } = suite();
+      expect((await api.request('borrower.alice', 'GET', '/v1/receipts')).status).to.equal(200);
+      const guess = (i: number) =>
+        api.request(null, 'GET', '/v1/receipts', { headers: { authorization: `Bearer wr_${'A'.repeat(42)}${String(i % 10)}` } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await guess(i)).status);
+      expect(statuses).to.deep.equal([401, 401, 401, 401, 429]);
+      const limited = await guess(9);
+      expectProblem(limited, 429, 'RATE_LIMITED');
+      expect(Number(limited.headers.get('retry-after'))).to.be.at.least(1);
+      expect((await api.request('borrower.alice', 'GET', '/v1/receipts')).status, 'a token resolved before is still trusted').to.equal(200);
+    });
+  });
+}

@@ -152,7 +152,8 @@ for (const target of targets) {
         const id = await fixtures.pledgeRequested('alice');
         const second = { lender: 'LenderMSP', loanReference: 'LOAN-8', loanAmount: '1', currency: 'CNY' };
         let before = await snapshot(api, [id]);
-        expectProblem(await api.call('requestPledge', 'borrower.alice', { id, body: second }), 409, 'ALREADY_PLEDGED');
+        const refused = expectProblem(await api.call('requestPledge', 'borrower.alice', { id, body: second }), 409, 'ALREADY_PLEDGED');
+        expect(refused.txId, 'a refused proposal was never ordered: no transaction id to look up').to.equal(undefined);
         await expectUnchanged(api, before);
         await api.write('acceptPledge', 'lender.officer', { id });
         before = await snapshot(api, [id]);
@@ -379,12 +380,7 @@ for (const target of targets) {
       const routes: readonly (readonly [string | null, string, string])[] = [
         ['custodian.auditor', 'GET', '/v1/no-such-thing'],
         ['custodian.auditor', 'GET', '/v2/receipts'],
-        ['custodian.clerk', 'DELETE', '/v1/receipts/WR-1'],
-        ['custodian.clerk', 'PUT', '/v1/lots'],
-        ['custodian.clerk', 'PATCH', '/v1/receipts/WR-1'],
         ['custodian.supervisor', 'POST', '/v1/receipts/WR-1/approve-everything'],
-        ['custodian.supervisor', 'GET', '/v1/receipts/WR-1/confirm'],
-        ['custodian.clerk', 'POST', '/v1/receipts/WR-1'],
         [null, 'GET', '/admin'],
         [null, 'POST', '/healthz'],
       ];
@@ -394,6 +390,28 @@ for (const target of targets) {
           const before = await snapshot(api, []);
           const problem = expectProblem(await api.request(who, method, path, method === 'GET' || method === 'DELETE' ? {} : { body: {} }), 404, 'ROUTE_NOT_FOUND');
           expect(problem.detail).to.include('/openapi.json');
+          expect(problem.instance).to.equal(path);
+          await expectUnchanged(api, before);
+        });
+      }
+    });
+
+    describe('405 METHOD_NOT_ALLOWED', () => {
+      const wrongMethods: readonly (readonly [string, string, string, string])[] = [
+        ['custodian.clerk', 'DELETE', '/v1/receipts/WR-1', 'GET'],
+        ['custodian.clerk', 'PUT', '/v1/lots', 'POST'],
+        ['custodian.clerk', 'PATCH', '/v1/receipts/WR-1', 'GET'],
+        ['custodian.supervisor', 'GET', '/v1/receipts/WR-1/confirm', 'POST'],
+        ['custodian.clerk', 'POST', '/v1/receipts/WR-1', 'GET'],
+        ['custodian.clerk', 'DELETE', '/v1/receipts', 'GET, POST'],
+      ];
+      for (const [who, method, path, allow] of wrongMethods) {
+        it(`${method} ${path} is 405 METHOD_NOT_ALLOWED with Allow: ${allow}`, async () => {
+          const { api } = suite();
+          const before = await snapshot(api, []);
+          const reply = await api.request(who, method, path, method === 'GET' || method === 'DELETE' ? {} : { body: {} });
+          const problem = expectProblem(reply, 405, 'METHOD_NOT_ALLOWED');
+          expect(reply.headers.get('allow')).to.equal(allow);
           expect(problem.instance).to.equal(path);
           await expectUnchanged(api, before);
         });

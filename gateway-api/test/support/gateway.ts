@@ -55,6 +55,8 @@ async function start(target: TestDatabase, env: Readonly<Record<string, string>>
     LOG_LEVEL: 'silent',
     RATE_LIMIT_BURST: '100000',
     RATE_LIMIT_PER_SECOND: '100000',
+    AUTH_FAILURE_BURST: '100000',
+    AUTH_FAILURE_PER_SECOND: '100000',
     ...env,
   });
   const gateway = await startGateway(config, pino({ level: config.logLevel }));
