@@ -8,27 +8,19 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { actorsOf, ledgerFixture, lotJson, pledgeFlow } from './bench/ledger-fixture.js';
 import { drive, row } from './bench/stats.js';
+import { freePort } from '@wr/gateway-api/testing';
 
 const CLIENTS = 50;
 const READS = Number(process.env.BENCH_READS ?? 10_000);
 const FLOWS = Number(process.env.BENCH_HTTP_FLOWS ?? 400);
 const startScript = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'gateway-api', 'dist', 'src', 'cli', 'start.js');
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'wr-bench-gw-'));

@@ -2,11 +2,11 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { freePort } from '../../src/testing/net.js';
 
 const cliDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli');
 const demoKeys = [
@@ -22,14 +22,6 @@ const demoKeys = [
   'borrower.auditor',
 ];
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 interface Started {
   readonly child: ChildProcess;
