@@ -30,7 +30,11 @@ interface Started {
 
 function run(script: string, args: string[], env: Record<string, string>): Started {
   let output = '';
-  const child = spawn(process.execPath, [join(cliDir, script), ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Embedded defaults: a DATABASE_URL in the environment (CI exports one) would make every process share one database.
+  const child = spawn(process.execPath, [join(cliDir, script), ...args], {
+    env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return { child, output: () => output };
