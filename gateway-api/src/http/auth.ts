@@ -4,6 +4,7 @@ import type { IdentityRecord, IdentityStore } from '../db/identity-store.js';
 import type { Wallet } from '../identity/wallet.js';
 import type { Identity } from '../ledger/port.js';
 import { ApiError } from './problem.js';
+import './locals.js';
 import type { RateLimiter } from './rate-limit.js';
 
 /** The authenticated caller of a request: who it is, and the X.509 identity the gateway signs its transactions with. */
@@ -93,10 +94,8 @@ export function authenticate(identities: IdentityStore, wallet: Wallet, limiter:
   };
 }
 
-export function callerOf(locals: Record<string, unknown>): Caller {
-  const caller = locals.caller;
-  if (typeof caller !== 'object' || caller === null || !('identity' in caller)) {
-    throw new ApiError(401, 'UNAUTHENTICATED', 'not authenticated');
-  }
-  return caller as Caller;
+/** The authenticated caller of a /v1 request (authenticate ran before every /v1 route). */
+export function callerOf(locals: Express.Locals): Caller {
+  if (!locals.caller) throw new ApiError(401, 'UNAUTHENTICATED', 'not authenticated');
+  return locals.caller;
 }

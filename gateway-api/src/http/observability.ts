@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import './locals.js';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -49,10 +50,9 @@ export function requestObservability(logger: Logger, metrics: Metrics): RequestH
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = typeof res.locals.route === 'string' ? res.locals.route : 'unmatched';
+      const route = res.locals.route ?? 'unmatched';
       metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       metrics.httpDuration.observe({ method: req.method, route }, seconds);
-      const caller: unknown = res.locals.caller;
       logger.info(
         {
           requestId,
@@ -61,7 +61,7 @@ export function requestObservability(logger: Logger, metrics: Metrics): RequestH
           path: req.originalUrl.split('?')[0],
           status: res.statusCode,
           ms: Math.round(seconds * 1e4) / 10,
-          identity: typeof caller === 'object' && caller !== null && 'id' in caller ? caller.id : undefined,
+          identity: res.locals.caller?.id,
         },
         'request',
       );

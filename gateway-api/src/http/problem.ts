@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { LedgerError, type LedgerErrorCode } from '../ledger/errors.js';
+import './locals.js';
 
 /** Problem codes of the HTTP layer itself (the ledger's and the chaincode's codes pass through unchanged). */
 export type HttpProblemCode =
@@ -108,7 +109,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const problem = toProblem(expressError(error) ?? error);
-    const requestId = typeof res.locals.requestId === 'string' ? res.locals.requestId : '';
+    const requestId = res.locals.requestId ?? '';
     if (problem.status >= 500) logger.error({ err: error, requestId, path: req.path }, 'request failed');
     sendProblem(res, problem, req.originalUrl.split('?')[0] ?? req.path, requestId);
   };

@@ -59,7 +59,7 @@ async function handle(operation: Operation, deps: RouteDependencies, req: Reques
     // The ledger has the transaction whatever happens next; an audit write that fails is reported, not undone.
     await deps.audit
       .append({
-        requestId: String(res.locals.requestId),
+        requestId: res.locals.requestId ?? '',
         identityId: caller.id,
         method: req.method,
         path,
