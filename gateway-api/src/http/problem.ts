@@ -52,6 +52,8 @@ const ledgerStatus: Readonly<Record<LedgerErrorCode, number>> = {
   INTERNAL: 500,
   CHAINCODE_ERROR: 500,
   LEDGER_UNAVAILABLE: 503,
+  // The gateway picks the endorsers a transaction needs; not getting them means the network cannot endorse now.
+  ENDORSEMENT_POLICY_FAILURE: 503,
 };
 
 const titles: Readonly<Record<number, string>> = {

@@ -27,13 +27,25 @@ export interface DevCa {
 /** Opens the CA of `mspId` under `dir`, creating its key and self-signed certificate on first use. */
 export async function openDevCa(dir: string, mspId: string): Promise<DevCa> {
   if (!namePattern.test(mspId)) throw new Error(`invalid MSP id: ${mspId}`);
-  const caDir = join(dir, mspId);
-  const { cert, keys } = await loadOrCreateRoot(caDir, mspId);
-  const certificate = cert.toString('pem');
+  const { cert, privateKey } = await loadOrCreateRoot(join(dir, mspId), mspId);
+  return caOf(mspId, cert, privateKey);
+}
 
+/**
+ * A CA from an existing certificate and PKCS#8 private key (PEM), e.g. the one cryptogen made for an organisation of
+ * a real network: it issues client certificates with the `role` attribute exactly as openDevCa's do.
+ */
+export async function caFromPem(mspId: string, certificatePem: string, privateKeyPem: string): Promise<DevCa> {
+  const cert = new x509.X509Certificate(certificatePem);
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', pemBody(privateKeyPem), keyAlgorithm, false, ['sign']);
+  return caOf(mspId, cert, privateKey);
+}
+
+async function caOf(mspId: string, cert: x509.X509Certificate, caKey: webcrypto.CryptoKey): Promise<DevCa> {
+  const caPublicKey = await webcrypto.subtle.importKey('spki', cert.publicKey.rawData, keyAlgorithm, true, ['verify']);
   return {
     mspId,
-    certificate,
+    certificate: cert.toString('pem'),
     async issue(user, role) {
       if (!namePattern.test(user)) throw new Error(`invalid user name: ${user}`);
       if (!namePattern.test(role)) throw new Error(`invalid role: ${role}`);
@@ -48,12 +60,12 @@ export async function openDevCa(dir: string, mspId: string): Promise<DevCa> {
         notAfter: yearsFrom(now, validityYears),
         signingAlgorithm,
         publicKey: userKeys.publicKey,
-        signingKey: keys.privateKey,
+        signingKey: caKey,
         extensions: [
           new x509.BasicConstraintsExtension(false, undefined, true),
           new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
           await x509.SubjectKeyIdentifierExtension.create(userKeys.publicKey),
-          await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey),
+          await x509.AuthorityKeyIdentifierExtension.create(caPublicKey),
           new x509.Extension(FABRIC_ATTRS_OID, false, new TextEncoder().encode(JSON.stringify(attrs))),
         ],
       });
@@ -67,7 +79,7 @@ export async function openDevCa(dir: string, mspId: string): Promise<DevCa> {
   };
 }
 
-async function loadOrCreateRoot(caDir: string, mspId: string): Promise<{ cert: x509.X509Certificate; keys: webcrypto.CryptoKeyPair }> {
+async function loadOrCreateRoot(caDir: string, mspId: string): Promise<{ cert: x509.X509Certificate; privateKey: webcrypto.CryptoKey }> {
   const certPath = join(caDir, 'ca-cert.pem');
   const keyPath = join(caDir, 'ca-key.pem');
   const existing = await readIfExists(certPath);
@@ -75,8 +87,7 @@ async function loadOrCreateRoot(caDir: string, mspId: string): Promise<{ cert: x
     const cert = new x509.X509Certificate(existing);
     const keyPem = await readFile(keyPath, 'utf8');
     const privateKey = await webcrypto.subtle.importKey('pkcs8', pemBody(keyPem), keyAlgorithm, false, ['sign']);
-    const publicKey = await webcrypto.subtle.importKey('spki', cert.publicKey.rawData, keyAlgorithm, true, ['verify']);
-    return { cert, keys: { privateKey, publicKey } };
+    return { cert, privateKey };
   }
 
   const keys = await webcrypto.subtle.generateKey(keyAlgorithm, true, ['sign', 'verify']);
@@ -100,7 +111,7 @@ async function loadOrCreateRoot(caDir: string, mspId: string): Promise<{ cert: x
   // The key first: a certificate on disk without its key would leave the CA unusable after a crash.
   await writeFile(keyPath, toPem('PRIVATE KEY', pkcs8), { mode: 0o600 });
   await writeFile(certPath, cert.toString('pem'), { mode: 0o644 });
-  return { cert, keys };
+  return { cert, privateKey: keys.privateKey };
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {

@@ -13,6 +13,7 @@ export const ledgerErrorCodes = [
   'CHAINCODE_ERROR',
   'LEDGER_UNAVAILABLE',
   'DUPLICATE_TRANSACTION',
+  'ENDORSEMENT_POLICY_FAILURE',
 ] as const;
 
 export type LedgerErrorCode = (typeof ledgerErrorCodes)[number];
