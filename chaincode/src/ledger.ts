@@ -66,7 +66,9 @@ export async function putRecord(
   await ctx.stub.putState(key, marshal(record));
   const policy = new KeyEndorsementPolicy();
   // Sorted: the policy bytes list orgs in insertion order and must be identical on every endorser.
-  policy.addOrgs('MEMBER', ...[...new Set(endorsers)].sort());
+  // PEER, like the chaincode-level policy (OR('CustodianMSP.peer')): with the same principal the Gateway service's
+  // discovery sees one group per organisation; MEMBER made a second custodian group that one peer could not fill.
+  policy.addOrgs('PEER', ...[...new Set(endorsers)].sort());
   await ctx.stub.setStateValidationParameter(key, policy.getPolicy());
 }
 
