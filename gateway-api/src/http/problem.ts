@@ -52,8 +52,9 @@ const ledgerStatus: Readonly<Record<LedgerErrorCode, number>> = {
   INTERNAL: 500,
   CHAINCODE_ERROR: 500,
   LEDGER_UNAVAILABLE: 503,
-  // The gateway picks the endorsers a transaction needs; not getting them means the network cannot endorse now.
-  ENDORSEMENT_POLICY_FAILURE: 503,
+  // The Gateway service plans endorsers from the policies current at simulation: a failure means a concurrent
+  // transaction changed a key's policy first (e.g. two acceptances of one pledge), a conflict like MVCC.
+  ENDORSEMENT_POLICY_FAILURE: 409,
 };
 
 const titles: Readonly<Record<number, string>> = {

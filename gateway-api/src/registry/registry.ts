@@ -15,13 +15,20 @@ export interface RegistryOptions {
 }
 
 /**
- * The registry's chaincode as the gateway uses it: JSON in, parsed JSON out. A transaction that loses an MVCC race
- * is retried with a fresh simulation (the only failure it is safe to retry: the chaincode re-checks every rule).
+ * The registry's chaincode as the gateway uses it: JSON in, parsed JSON out. A transaction that loses a race to a
+ * concurrent one is retried with a fresh simulation.
  */
 export interface Registry {
   submit(identity: Identity, tx: string, args: readonly string[]): Promise<Committed>;
   evaluate(identity: Identity, tx: string, args: readonly string[]): Promise<unknown>;
 }
+
+/**
+ * Failures that a fresh simulation can overcome: a version read that a concurrent transaction changed, or (on
+ * Fabric) endorsements planned from a key-level policy a concurrent transaction changed. The chaincode re-checks
+ * every rule on the retry, so it cannot do anything the first attempt could not.
+ */
+const retryableCodes: ReadonlySet<string> = new Set(['MVCC_READ_CONFLICT', 'ENDORSEMENT_POLICY_FAILURE']);
 
 export function registry(options: RegistryOptions): Registry {
   const retries = options.mvccRetries ?? 3;
@@ -32,7 +39,7 @@ export function registry(options: RegistryOptions): Registry {
           const committed = await options.ledger.submit(identity, tx, args);
           return { data: parseResult(committed.result), txId: committed.txId, blockNumber: committed.blockNumber };
         } catch (error) {
-          const retryable = error instanceof LedgerError && error.code === 'MVCC_READ_CONFLICT' && attempt < retries;
+          const retryable = error instanceof LedgerError && retryableCodes.has(error.code) && attempt < retries;
           if (!retryable) throw error;
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
         }
