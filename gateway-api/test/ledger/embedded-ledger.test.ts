@@ -7,16 +7,8 @@ import { LedgerError } from '../../src/ledger/errors.js';
 import type { EmbeddedLedger } from '../../src/ledger/embedded/index.js';
 import type { Identity } from '../../src/ledger/port.js';
 import { kvFixture, text, type KvFixture } from '../support/kv-ledger.js';
+import { refusal } from '../../src/testing/refusal.js';
 
-async function refusal(promise: Promise<unknown>): Promise<LedgerError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof LedgerError) return error;
-    throw error;
-  }
-  throw new Error('expected a LedgerError, but the call succeeded');
-}
 
 describe('embedded ledger', () => {
   let fixture: KvFixture;

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { refusal } from '@wr/gateway-api/testing';
 
 const network = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'network');
 const netDir = process.env.NETWORK_DIR ?? join(network, '.run');
@@ -13,15 +14,6 @@ function script(name: string): void {
   if (result.status !== 0) throw new Error(`network/${name} failed (exit ${String(result.status)})`);
 }
 
-async function refusal(promise: Promise<unknown>): Promise<LedgerError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof LedgerError) return error;
-    throw error;
-  }
-  throw new Error('expected a LedgerError, but the call succeeded');
-}
 
 describe('the registry on a real Fabric 2.5 network (network/up, deploy, enroll)', function () {
   this.timeout(120_000);

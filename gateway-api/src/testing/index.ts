@@ -1,0 +1,3 @@
+/** Helpers for the project's tests and benchmarks. */
+export { freePort } from './net.js';
+export { refusal } from './refusal.js';
