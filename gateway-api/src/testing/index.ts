@@ -1,3 +1,3 @@
 /** Helpers for the project's tests and benchmarks. */
 export { freePort } from './net.js';
-export { refusal } from './refusal.js';
+export { refusal, rejection } from './refusal.js';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { StoreError } from '../../src/db/errors.js';
 import { identityStore, type IdentityStore, type NewIdentity } from '../../src/db/identity-store.js';
 import { testDatabases, useDatabase } from '../support/postgres.js';
+import { rejection } from '../../src/testing/refusal.js';
 
 let counter = 0;
 /** A new identity with an id unique within this run. */
@@ -20,15 +21,7 @@ function newIdentity(fields: Partial<NewIdentity> = {}): NewIdentity {
   };
 }
 
-async function storeError(promise: Promise<unknown>): Promise<StoreError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof StoreError) return error;
-    throw error;
-  }
-  expect.fail('expected a StoreError, but the call succeeded');
-}
+const storeError = (promise: Promise<unknown>): Promise<StoreError> => rejection(promise, StoreError);
 
 for (const target of await testDatabases()) {
   describe(`identity store (${target.name})`, function () {

@@ -8,6 +8,7 @@ import { connectDatabase, openDatabase, type Database } from '../../src/db/datab
 import { StoreError } from '../../src/db/errors.js';
 import { defaultMigrationsDir, migrate, readMigrations } from '../../src/db/migrate.js';
 import { testDatabases } from '../support/postgres.js';
+import { rejection } from '../../src/testing/refusal.js';
 
 const recorded = z.array(
   z.object({ version: z.number(), name: z.string(), checksum: z.string(), applied_at: z.date() }),
@@ -24,15 +25,7 @@ async function migrationsCopy(): Promise<{ dir: string; url: URL }> {
   return { dir, url: pathToFileURL(`${dir}/`) };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<StoreError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof StoreError) return error;
-    throw error;
-  }
-  expect.fail('expected a StoreError, but the call succeeded');
-}
+const refusal = (promise: Promise<unknown>): Promise<StoreError> => rejection(promise, StoreError);
 
 for (const target of await testDatabases()) {
   describe(`migrations (${target.name})`, function () {
