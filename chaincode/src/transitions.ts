@@ -1,33 +1,16 @@
 import { internal } from './errors';
 import type { Allowed } from './roles';
 
-/** Every state a receipt can be in. */
-export const receiptStatuses = [
-  'DRAFT',
-  'ISSUED',
-  'PLEDGE_REQUESTED',
-  'PLEDGED',
-  'DEFAULTED',
-  'WITHDRAWAL_REQUESTED',
-  'CANCELLED',
-  'DELIVERED',
-  'SPLIT',
-] as const;
-
-export type ReceiptStatus = (typeof receiptStatuses)[number];
-
 /** States whose quantity counts against the lot: the goods are still promised to someone. */
-export const liveStatuses = [
-  'DRAFT',
-  'ISSUED',
-  'PLEDGE_REQUESTED',
-  'PLEDGED',
-  'DEFAULTED',
-  'WITHDRAWAL_REQUESTED',
-] as const satisfies readonly ReceiptStatus[];
+export const liveStatuses = ['DRAFT', 'ISSUED', 'PLEDGE_REQUESTED', 'PLEDGED', 'DEFAULTED', 'WITHDRAWAL_REQUESTED'] as const;
 
 /** Terminal states: nothing moves a receipt out of them. */
-export const terminalStatuses = ['CANCELLED', 'DELIVERED', 'SPLIT'] as const satisfies readonly ReceiptStatus[];
+export const terminalStatuses = ['CANCELLED', 'DELIVERED', 'SPLIT'] as const;
+
+/** Every state a receipt can be in: live or terminal, never both. */
+export const receiptStatuses = [...liveStatuses, ...terminalStatuses] as const;
+
+export type ReceiptStatus = (typeof receiptStatuses)[number];
 
 /** True while the receipt's quantity counts against its lot. */
 export function isLive(status: ReceiptStatus): boolean {

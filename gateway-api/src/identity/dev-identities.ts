@@ -1,5 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { orgKinds } from '@wr/chaincode/roles';
 import { z } from 'zod';
 import type { IdentityRecord, IdentityStore } from '../db/identity-store.js';
 import type { DevCa } from './dev-ca.js';
@@ -7,7 +8,16 @@ import type { Wallet } from './wallet.js';
 
 export type OrgKey = IdentityRecord['org'];
 
-export const mspOf: Readonly<Record<OrgKey, string>> = { custodian: 'CustodianMSP', lender: 'LenderMSP', borrower: 'BorrowerMSP' };
+/** Each kind of organisation's MSP id, from the chaincode's own map (the one place that says which MSP is which). */
+export const mspOf: Readonly<Record<OrgKey, string>> = mspIdsByKind(orgKinds);
+
+function mspIdsByKind(kinds: Readonly<Record<string, OrgKey>>): Readonly<Record<OrgKey, string>> {
+  const found = new Map<OrgKey, string>();
+  for (const [mspId, kind] of Object.entries(kinds)) found.set(kind, mspId);
+  const [custodian, lender, borrower] = [found.get('custodian'), found.get('lender'), found.get('borrower')];
+  if (!custodian || !lender || !borrower) throw new Error('the chaincode names no MSP for some kind of organisation');
+  return { custodian, lender, borrower };
+}
 
 /** The demo identities of embedded mode; their keys in dev-tokens.json are a public contract (DESIGN.md, issue 3). */
 export const demoIdentities: readonly { readonly id: string; readonly org: OrgKey; readonly user: string; readonly role: string }[] = [
