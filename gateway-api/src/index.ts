@@ -1,6 +1,6 @@
 export type { Identity, LedgerEvent, LedgerPort, SubmitOptions, SubmitResult } from './ledger/port.js';
 export { LedgerError, ledgerErrorCodes, parseChaincodeError, type LedgerErrorCode } from './ledger/errors.js';
 export { EmbeddedLedger, type ChainInfo, type EmbeddedLedgerOptions } from './ledger/embedded/index.js';
-export { openDevCa, FABRIC_ATTRS_OID, type DevCa } from './identity/dev-ca.js';
+export { openDevCa, caFromPem, FABRIC_ATTRS_OID, type DevCa } from './identity/dev-ca.js';
 export { endorsementOrgs } from './ledger/endorsement-policy.js';
 export { canonicalJson, type JsonValue } from './util/canonical-json.js';

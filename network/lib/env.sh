@@ -60,3 +60,49 @@ wait_for_port() {
   done
   fail "$what did not listen on 127.0.0.1:$port (see $NET_DIR/logs)"
 }
+
+# Creates channel $1 through the channel participation API (genesis block from configtx.yaml's Receipts profile,
+# the orderer joined with osnadmin) and joins every organisation's peer to it; returns once the orderer serves it.
+create_channel() {
+  local channel=$1
+  echo "network: channel $channel (configtxgen, osnadmin, peer channel join)"
+  configtxgen -configPath "$NET_DIR/configtx" -profile Receipts -channelID "$channel" -outputBlock "$NET_DIR/$channel.block" 2>>"$NET_DIR/logs/configtxgen.log" ||
+    fail "configtxgen could not make the genesis block of $channel (see $NET_DIR/logs/configtxgen.log)"
+  local admin=$ORDERER_ORG/users/Admin@orderer.receipts.local/tls
+  osnadmin channel join --channelID "$channel" --config-block "$NET_DIR/$channel.block" -o "127.0.0.1:$PORT_ORDERER_ADMIN" \
+    --ca-file "$ORDERER_TLS_CA" --client-cert "$admin/client.crt" --client-key "$admin/client.key" >>"$NET_DIR/logs/osnadmin.log" ||
+    fail "the orderer could not join $channel (see $NET_DIR/logs/osnadmin.log)"
+  for org in "${ORGS[@]}"; do
+    (as_admin_of "$org"; peer channel join -b "$NET_DIR/$channel.block" >>"$NET_DIR/logs/channel-join.log" 2>&1) ||
+      fail "the peer of $(msp_of "$org") could not join $channel (see $NET_DIR/logs/channel-join.log)"
+  done
+  # The Raft leader must be elected before the channel takes transactions (chaincode approvals).
+  for attempt in $(seq 1 150); do
+    (as_admin_of custodian; peer channel fetch oldest "$NET_DIR/fetched.block" -c "$channel" -o "127.0.0.1:$PORT_ORDERER" --tls --cafile "$ORDERER_TLS_CA" >/dev/null 2>&1) && return 0
+    [ "$attempt" = 150 ] && fail "the orderer did not serve channel $channel (see $NET_DIR/logs/orderer.log)"
+    sleep 0.2
+  done
+}
+
+CHAINCODE_NAME=receipts
+CHAINCODE_POLICY="OR('CustodianMSP.peer')"
+
+# Approves the chaincode definition (the installed package $NET_DIR/chaincode/package-id) for every organisation on
+# channel $1 and commits it.
+define_chaincode() {
+  local channel=$1 version=${CHAINCODE_VERSION:-1.0} sequence=${CHAINCODE_SEQUENCE:-1}
+  [ -f "$NET_DIR/chaincode/package-id" ] || fail "the chaincode is not installed (network/deploy)"
+  local package_id; package_id=$(cat "$NET_DIR/chaincode/package-id")
+  local orderer=(-o "127.0.0.1:$PORT_ORDERER" --tls --cafile "$ORDERER_TLS_CA")
+  for org in "${ORGS[@]}"; do
+    (as_admin_of "$org"; peer lifecycle chaincode approveformyorg "${orderer[@]}" --channelID "$channel" --name "$CHAINCODE_NAME" \
+      --version "$version" --package-id "$package_id" --sequence "$sequence" --signature-policy "$CHAINCODE_POLICY" >>"$NET_DIR/logs/deploy.log" 2>&1) ||
+      fail "$(msp_of "$org") could not approve on $channel (see $NET_DIR/logs/deploy.log)"
+  done
+  local peers=()
+  for org in "${ORGS[@]}"; do peers+=(--peerAddresses "127.0.0.1:$(peer_port "$org")" --tlsRootCertFiles "$NET_DIR/tls-ca-bundle.pem"); done
+  (as_admin_of custodian; peer lifecycle chaincode commit "${orderer[@]}" --channelID "$channel" --name "$CHAINCODE_NAME" --version "$version" \
+    --sequence "$sequence" --signature-policy "$CHAINCODE_POLICY" "${peers[@]}" >>"$NET_DIR/logs/deploy.log" 2>&1) ||
+    fail "commit on $channel failed (see $NET_DIR/logs/deploy.log)"
+  echo "network: $CHAINCODE_NAME $version (sequence $sequence) committed on $channel"
+}

@@ -1,21 +1,10 @@
 import { LedgerError, type Identity } from '@wr/gateway-api';
-import { FabricLedger, loadConnectionBundle } from '@wr/gateway-api/fabric';
+import { FabricLedger } from '@wr/gateway-api/fabric';
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { refusal } from '@wr/gateway-api/testing';
+import { fabricUnavailable, gatewayBundle } from './network.js';
 
-const network = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'network');
-const netDir = process.env.NETWORK_DIR ?? join(network, '.run');
-
-function script(name: string): void {
-  const result = spawnSync(join(network, name), { stdio: 'inherit', env: process.env, timeout: 300_000 });
-  if (result.status !== 0) throw new Error(`network/${name} failed (exit ${String(result.status)})`);
-}
-
-
-describe('the registry on a real Fabric 2.5 network (network/up, deploy, enroll)', function () {
+describe('the registry on a real Fabric 2.5 network through the Fabric backend', function () {
   this.timeout(120_000);
   let ledger: FabricLedger;
   const people = new Map<string, Identity>();
@@ -28,17 +17,12 @@ describe('the registry on a real Fabric 2.5 network (network/up, deploy, enroll)
   const json = (value: unknown): string => JSON.stringify(value);
 
   before(async function () {
-    if (!process.env.FABRIC_BIN) {
-      if (process.env.FABRIC_REQUIRED === '1') throw new Error('FABRIC_BIN is not set: name the folder with Fabric 2.5 binaries');
-      console.log('    skipped: FABRIC_BIN is not set (it names the folder with peer, orderer, configtxgen, cryptogen, osnadmin)');
+    const unavailable = fabricUnavailable();
+    if (unavailable) {
+      console.log(`    skipped: ${unavailable}`);
       this.skip();
     }
-    this.timeout(600_000);
-    script('down');
-    script('up');
-    script('deploy');
-    script('enroll');
-    const { bundle, wallet } = await loadConnectionBundle(join(netDir, 'gateway', 'connection.json'));
+    const { bundle, wallet } = await gatewayBundle();
     for (const id of bundle.identities) {
       const identity = await wallet.get(id);
       if (identity) people.set(id, identity);
@@ -46,11 +30,8 @@ describe('the registry on a real Fabric 2.5 network (network/up, deploy, enroll)
     ledger = new FabricLedger({ bundle, gatewayMspId: 'CustodianMSP', eventReader: as('service.projector') });
   });
 
-  after(function () {
-    this.timeout(60_000);
-    if (!process.env.FABRIC_BIN) return;
-    void ledger?.close();
-    if (process.env.NETWORK_KEEP !== '1') script('down');
+  after(async () => {
+    await ledger?.close();
   });
 
   const lot = `LOT-${run}`;

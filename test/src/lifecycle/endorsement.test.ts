@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { embeddedOnly, type EmbeddedWorld } from '../support/world.js';
 import { checkpointJson, pledgeRequest, startFixture, type Fixture } from './fixture.js';
 
 /** A composite key as fabric-shim's createCompositeKey writes it. */
@@ -7,14 +8,18 @@ const compositeKey = (type: string, ...attributes: string[]): string =>
 
 describe('state-based endorsement', () => {
   let f: Fixture;
+  let world: EmbeddedWorld;
   before(async () => {
     f = await startFixture();
+  });
+  beforeEach(function () {
+    world = embeddedOnly(this, f.world, 'key-level policies are read here from the embedded ledger; test/src/fabric proves them on Fabric by endorsement');
   });
   after(async () => {
     await f.close();
   });
 
-  const orgsOf = (receiptId: string): string[] => f.world.endorsementOrgs(compositeKey('receipt', receiptId));
+  const orgsOf = (receiptId: string): string[] => world.endorsementOrgs(compositeKey('receipt', receiptId));
 
   it('a pledged or defaulted receipt needs the custodian and the lender; otherwise the custodian alone', async () => {
     const receiptId = await f.issued('10');
@@ -43,10 +48,10 @@ describe('state-based endorsement', () => {
     const riskEvent = { id: 'E-RISK', receiptId, kind: 'TILT', severity: 'info', detail: 'pallet tilted' };
     await f.world.submit(f.cast.deviceGateway, 'RecordRiskEvent', JSON.stringify(riskEvent));
     await f.world.submit(f.cast.deviceGateway, 'RecordCheckpoint', checkpointJson(3));
-    expect(f.world.endorsementOrgs(compositeKey('lot', lotId))).to.deep.equal(['CustodianMSP']);
-    expect(f.world.endorsementOrgs(compositeKey('risk', 'E-RISK'))).to.deep.equal(['CustodianMSP']);
-    expect(f.world.endorsementOrgs(compositeKey('checkpoint', '3'.padStart(20, '0')))).to.deep.equal(['CustodianMSP']);
-    expect(f.world.endorsementOrgs(compositeKey('warehouse~receipt', warehouseId, receiptId))).to.deep.equal([]);
-    expect(f.world.endorsementOrgs(compositeKey('owner~receipt', 'BorrowerMSP', 'alice', receiptId))).to.deep.equal([]);
+    expect(world.endorsementOrgs(compositeKey('lot', lotId))).to.deep.equal(['CustodianMSP']);
+    expect(world.endorsementOrgs(compositeKey('risk', 'E-RISK'))).to.deep.equal(['CustodianMSP']);
+    expect(world.endorsementOrgs(compositeKey('checkpoint', '3'.padStart(20, '0')))).to.deep.equal(['CustodianMSP']);
+    expect(world.endorsementOrgs(compositeKey('warehouse~receipt', warehouseId, receiptId))).to.deep.equal([]);
+    expect(world.endorsementOrgs(compositeKey('owner~receipt', 'BorrowerMSP', 'alice', receiptId))).to.deep.equal([]);
   });
 });

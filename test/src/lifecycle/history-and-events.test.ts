@@ -1,6 +1,7 @@
 import { historyEntry } from '@wr/chaincode';
 import type { Identity, LedgerEvent } from '@wr/gateway-api';
 import { expect } from 'chai';
+import { embeddedOnly } from '../support/world.js';
 import { checkpointJson, codeOf, lotJson, pledgeRequest, refusal, startFixture, type Fixture } from './fixture.js';
 
 const start = Date.parse('2024-07-01T08:00:00.000Z');
@@ -14,7 +15,8 @@ describe('the history of a receipt after a full lifecycle', () => {
     await f.close();
   });
 
-  it('lists every transition newest first, each with its transaction id, time and status', async () => {
+  it('lists every transition newest first, each with its transaction id, time and status', async function () {
+    const world = embeddedOnly(this, f.world, 'the test fixes each transaction timestamp, which only the embedded ledger lets a client choose');
     const lotId = await f.registerLot('100');
     const receiptId = 'LIFE-1';
     const steps: { who: Identity; tx: string; args: string[]; status: string }[] = [
@@ -37,7 +39,7 @@ describe('the history of a receipt after a full lifecycle', () => {
     const committed: { txId: string; at: string }[] = [];
     for (const [index, step] of steps.entries()) {
       const timestamp = new Date(start + index * 60_000);
-      const { txId } = await f.world.ledger.submit(step.who, step.tx, step.args, { timestamp });
+      const { txId } = await world.ledger.submit(step.who, step.tx, step.args, { timestamp });
       committed.push({ txId, at: timestamp.toISOString() });
     }
 
@@ -56,7 +58,8 @@ describe('the history of a receipt after a full lifecycle', () => {
     expect(entries.at(-1)?.value).to.deep.include({ draftedBy: 'zhang', draftedAt: committed[0]?.at, description: '99.7% Al ingots' });
   });
 
-  it('the previous owner cannot read the history once the receipt is transferred', async () => {
+  it('the previous owner cannot read the history once the receipt is transferred', async function () {
+    embeddedOnly(this, f.world, 'it reads the receipt of the test before');
     expect(await codeOf(f.world.evaluate(f.cast.alice, 'GetHistory', 'LIFE-1'))).to.equal('NOT_FOUND');
   });
 });
