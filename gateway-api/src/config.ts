@@ -16,6 +16,12 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** LEDGER: `embedded` (default) or `fabric`. */
   readonly ledger: 'embedded' | 'fabric';
+  /**
+   * With LEDGER=fabric: FABRIC_CONNECTION, the connection bundle network/enroll writes (channel, chaincode, peers and
+   * their TLS CAs, the wallet folder beside it; required), and FABRIC_GATEWAY_MSP, the organisation whose peer's Gateway
+   * service the gateway talks to (default CustodianMSP).
+   */
+  readonly fabric: { readonly connection: string; readonly gatewayMspId: string } | undefined;
   /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). Default info. */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** BODY_LIMIT_BYTES: largest accepted request body. Default 262144 (256 KiB). */
@@ -43,6 +49,8 @@ const environment = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
   LEDGER: z.enum(['embedded', 'fabric']).default('embedded'),
+  FABRIC_CONNECTION: z.string().min(1).optional(),
+  FABRIC_GATEWAY_MSP: z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be an MSP id').default('CustodianMSP'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024).default(256 * 1024),
   RATE_LIMIT_BURST: integer(1, 1_000_000).default(200),
@@ -66,8 +74,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
-  if (e.LEDGER === 'fabric') {
-    throw new ConfigError('LEDGER=fabric: the Fabric backend is not part of this build yet; use LEDGER=embedded');
+  if (e.LEDGER === 'fabric' && e.FABRIC_CONNECTION === undefined) {
+    throw new ConfigError('invalid configuration: FABRIC_CONNECTION: required with LEDGER=fabric (the connection.json network/enroll writes)');
   }
   return {
     host: e.HOST,
@@ -75,6 +83,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     ledger: e.LEDGER,
+    fabric: e.LEDGER === 'fabric' && e.FABRIC_CONNECTION !== undefined ? { connection: resolve(e.FABRIC_CONNECTION), gatewayMspId: e.FABRIC_GATEWAY_MSP } : undefined,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimit: { burst: e.RATE_LIMIT_BURST, perSecond: e.RATE_LIMIT_PER_SECOND },

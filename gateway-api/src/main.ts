@@ -8,16 +8,17 @@ import type { Config } from './config.js';
 import { auditLog } from './db/audit-log.js';
 import { openDatabase } from './db/database.js';
 import { idempotencyStore } from './db/idempotency-store.js';
-import { identityStore } from './db/identity-store.js';
+import { identityStore, type IdentityStore } from './db/identity-store.js';
 import { startProjection } from './db/projection.js';
 import { receiptQueries } from './db/receipt-queries.js';
 import { createMetrics } from './http/observability.js';
 import { openDevCa, type DevCa } from './identity/dev-ca.js';
-import { ensureDevIdentities, ensureIdentity, mspOf, type Enrolment } from './identity/dev-identities.js';
+import { devCaEnrolment, ensureDevIdentities, ensureIdentity, mspOf, type Enrolment } from './identity/dev-identities.js';
 import { fileWallet } from './identity/wallet.js';
 import { EmbeddedLedger } from './ledger/embedded/index.js';
 import { LedgerError } from './ledger/errors.js';
-import type { Identity } from './ledger/port.js';
+import { FabricLedger, loadConnectionBundle } from './ledger/fabric/fabric-ledger.js';
+import type { Identity, LedgerPort } from './ledger/port.js';
 import { registry as createRegistry, type Registry } from './registry/registry.js';
 
 /** A running gateway. */
@@ -26,7 +27,9 @@ export interface Gateway {
   readonly port: number;
   /** Demo tokens by identity (embedded mode with DEV_IDENTITIES), as written to dev-tokens.json. */
   readonly devTokens: Readonly<Record<string, string>> | undefined;
-  readonly ledger: EmbeddedLedger;
+  readonly ledger: LedgerPort;
+  /** The embedded ledger, when the gateway runs on it (tests read its chain directly). */
+  readonly embeddedLedger: EmbeddedLedger | undefined;
   /** The signing identity the gateway holds for an identity id (tests and benchmarks). */
   walletIdentity(id: string): Promise<Identity | undefined>;
   /** Waits until the projection has caught up with the ledger's current height. */
@@ -46,23 +49,21 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
   try {
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     cleanup.unshift(() => db.close());
-    const cas = new Map<string, DevCa>();
-    for (const mspId of Object.values(mspOf)) cas.set(mspId, await openDevCa(join(config.dataDir, 'ca'), mspId));
-    const ledger = await EmbeddedLedger.open({
-      dataDir: join(config.dataDir, 'ledger'),
-      orgs: [...cas.values()].map((ca) => ({ mspId: ca.mspId, rootCertificate: ca.certificate })),
-    });
-    cleanup.unshift(() => ledger.close());
-
     const identities = identityStore(db);
-    const wallet = fileWallet(join(config.dataDir, 'wallet'));
-    const enrolment: Enrolment = { identities, wallet, cas };
+    const { ledger, enrolment, kind } = await openLedger(config, identities);
+    cleanup.unshift(() => ledger.close());
+    const wallet = enrolment.wallet;
     await ensureIdentity(enrolment, projectorSpec);
-    const projector = await wallet.get(projectorSpec.id);
-    if (!projector) throw new Error('the projector identity has no key in the wallet');
     const devTokens = config.devIdentities ? await ensureDevIdentities(enrolment, config.dataDir) : undefined;
 
-    const registry = createRegistry({ ledger });
+    const projector = await wallet.get(projectorSpec.id);
+    if (!projector) throw new Error('the projector identity has no key in the wallet');
+    // Read-your-writes for callers of projectionCaughtUp: the projection must reach the last block this gateway
+    // committed to, whichever backend delivers the events.
+    let lastCommitted: bigint | undefined;
+    const registry = noteCommits(createRegistry({ ledger }), (block) => {
+      if (lastCommitted === undefined || block > lastCommitted) lastCommitted = block;
+    });
     const projection = startProjection({
       db,
       ledger,
@@ -82,7 +83,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       idempotency: idempotencyStore(db),
       audit: auditLog(db),
       receipts: receiptQueries(db),
-      health: () => health(db, ledger, projection),
+      health: () => health(db, ledger, kind, projection),
       bodyLimitBytes: config.bodyLimitBytes,
       rateLimit: config.rateLimit,
       authFailureLimit: config.authFailureLimit,
@@ -96,7 +97,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     server.keepAliveTimeout = 5_000;
     const { port } = server.address() as AddressInfo;
     url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    logger.info({ url, database: db.kind, ledger: 'embedded', dataDir: config.dataDir }, 'gateway listening');
+    logger.info({ url, database: db.kind, ledger: kind, dataDir: config.dataDir }, 'gateway listening');
 
     let closing: Promise<void> | undefined;
     return {
@@ -104,8 +105,12 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       port,
       devTokens,
       ledger,
+      embeddedLedger: ledger instanceof EmbeddedLedger ? ledger : undefined,
       walletIdentity: (id) => wallet.get(id),
-      projectionCaughtUp: (timeoutMs) => projection.caughtUp(timeoutMs),
+      projectionCaughtUp: async (timeoutMs) => {
+        if (lastCommitted !== undefined) await projection.waitFor(lastCommitted, timeoutMs);
+        await projection.caughtUp(timeoutMs);
+      },
       close: () =>
         (closing ??= (async () => {
           await new Promise<void>((resolve) => {
@@ -130,19 +135,54 @@ async function readOrNothing(registry: Registry, who: Identity, tx: string, id: 
   }
 }
 
+/** The configured ledger backend, and how identities get into the wallet the gateway signs with. */
+async function openLedger(config: Config, identities: IdentityStore): Promise<{ ledger: LedgerPort; enrolment: Enrolment; kind: Config['ledger'] }> {
+  if (config.fabric) {
+    const { bundle, wallet } = await loadConnectionBundle(config.fabric.connection);
+    const eventReader = await wallet.get(projectorSpec.id);
+    if (!eventReader) throw new Error(`the wallet of ${config.fabric.connection} has no ${projectorSpec.id} identity: run network/enroll`);
+    const ledger = new FabricLedger({ bundle, gatewayMspId: config.fabric.gatewayMspId, eventReader });
+    return { ledger, enrolment: { identities, wallet }, kind: 'fabric' };
+  }
+  const cas = new Map<string, DevCa>();
+  for (const mspId of Object.values(mspOf)) cas.set(mspId, await openDevCa(join(config.dataDir, 'ca'), mspId));
+  const ledger = await EmbeddedLedger.open({
+    dataDir: join(config.dataDir, 'ledger'),
+    orgs: [...cas.values()].map((ca) => ({ mspId: ca.mspId, rootCertificate: ca.certificate })),
+  });
+  return { ledger, enrolment: devCaEnrolment(identities, fileWallet(join(config.dataDir, 'wallet')), cas), kind: 'embedded' };
+}
+
+/** The registry, telling `onCommit` the block of every transaction it commits. */
+function noteCommits(inner: Registry, onCommit: (blockNumber: bigint) => void): Registry {
+  return {
+    async submit(identity, tx, args) {
+      const committed = await inner.submit(identity, tx, args);
+      onCommit(committed.blockNumber);
+      return committed;
+    },
+    evaluate: (identity, tx, args) => inner.evaluate(identity, tx, args),
+  };
+}
+
 async function health(
   db: { ping(): Promise<boolean>; readonly kind: string },
-  ledger: EmbeddedLedger,
+  ledger: LedgerPort,
+  kind: Config['ledger'],
   projection: { position(): Promise<{ blockNumber: bigint } | undefined> },
 ): Promise<Record<string, HealthCheck>> {
-  const height = ledger.chainInfo().height;
+  const height = await ledger.height().catch(() => undefined);
   const databaseUp = await db.ping().catch(() => false);
   const position = databaseUp ? await projection.position().catch(() => undefined) : undefined;
   const projected = position === undefined ? null : Number(position.blockNumber);
   return {
-    ledger: { status: 'up', kind: 'embedded', height },
+    ledger: height === undefined ? { status: 'down', kind } : { status: 'up', kind, height },
     database: { status: databaseUp ? 'up' : 'down', kind: db.kind },
-    projection: { status: databaseUp ? 'up' : 'down', block: projected, lagBlocks: projected === null ? null : Math.max(0, height - 1 - projected) },
+    projection: {
+      status: databaseUp ? 'up' : 'down',
+      block: projected,
+      lagBlocks: projected === null || height === undefined ? null : Math.max(0, height - 1 - projected),
+    },
     anchor: { status: 'not-configured', detail: 'evidence anchoring is not part of this build yet' },
   };
 }

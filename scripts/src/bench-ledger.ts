@@ -3,18 +3,17 @@
  * sequential and with 20 concurrent clients, against a baseline measured in the same run: the same number of
  * records appended to a file with one fdatasync each, the floor under any ledger that acknowledges durably.
  */
-import { LedgerError, type EmbeddedLedger, type Identity } from '@wr/gateway-api';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlindWriteContract } from './bench/blind-write-contract.js';
-import { actorsOf, ledgerFixture, lotJson, pledgeFlow, type Actors } from './bench/ledger-fixture.js';
+import { actorsOf, ledgerFixture } from './bench/ledger-fixture.js';
+import { receiptFlow, timeTransitions } from './bench/receipt-flow.js';
 import { drive, row, summarise, type Summary } from './bench/stats.js';
 
 const BLIND_WRITES = Number(process.env.BENCH_BLIND_WRITES ?? 4000);
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 400);
 const CLIENTS = 20;
-const TRANSITIONS_PER_FLOW = 5;
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'wr-bench-'));
@@ -33,7 +32,7 @@ async function main(): Promise<void> {
     await blind.close();
 
     const receipts = await fixture.open('receipts');
-    const flow = receiptFlow(receipts, await actorsOf(fixture));
+    const flow = receiptFlow(receipts, await actorsOf(fixture), ['MVCC_READ_CONFLICT']);
     await flow.registerLots(CLIENTS + 1);
     const flowSequential = await timeTransitions(1, FLOWS, flow);
     console.log(row('receipt transitions, sequential', flowSequential.summary, 'tx'));
@@ -68,54 +67,6 @@ async function fsyncBaseline(path: string, count: number): Promise<Summary> {
   } finally {
     await file.close();
   }
-}
-
-/** The receipt flow; each worker drafts on its own lot, so that drafts of different workers do not conflict. */
-function receiptFlow(ledger: EmbeddedLedger, actors: Actors) {
-  let retries = 0;
-  const submit = async (who: Identity, tx: string, args: string[]): Promise<number> => {
-    for (let attempt = 0; ; attempt++) {
-      const t = performance.now();
-      try {
-        await ledger.submit(who, tx, args);
-        return performance.now() - t;
-      } catch (error) {
-        // As a client of Fabric would: retry only an MVCC conflict, with fresh simulation.
-        if (!(error instanceof LedgerError) || error.code !== 'MVCC_READ_CONFLICT' || attempt >= 5) throw error;
-        retries++;
-      }
-    }
-  };
-  let nextReceipt = 0;
-  return {
-    get retries() {
-      return retries;
-    },
-    async registerLots(count: number): Promise<void> {
-      for (let lot = 0; lot < count; lot++) await submit(actors.clerk, 'RegisterLot', [lotJson(`LOT-${lot}`)]);
-    },
-    run: async (worker: number, latencies: number[]): Promise<void> => {
-      for (const [who, tx, args] of pledgeFlow(actors, `R-${nextReceipt++}`, `LOT-${worker}`)) latencies.push(await submit(who, tx, args));
-    },
-  };
-}
-
-async function timeTransitions(
-  clients: number,
-  flows: number,
-  flow: ReturnType<typeof receiptFlow>,
-): Promise<{ summary: Summary; retries: number }> {
-  const latencies: number[] = [];
-  const retriesBefore = flow.retries;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async (_, worker) => {
-      for (let i = worker; i < flows; i += clients) await flow.run(worker, latencies);
-    }),
-  );
-  const summary = summarise(latencies, (performance.now() - started) / 1000);
-  if (summary.count !== flows * TRANSITIONS_PER_FLOW) throw new Error('a flow lost a transition');
-  return { summary, retries: flow.retries - retriesBefore };
 }
 
 main().catch((error: unknown) => {

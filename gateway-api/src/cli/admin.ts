@@ -6,7 +6,8 @@ import { lockDataDir } from '../data-dir-lock.js';
 import { openDatabase } from '../db/database.js';
 import { identityStore } from '../db/identity-store.js';
 import { openDevCa, type DevCa } from '../identity/dev-ca.js';
-import { ensureIdentity, mspOf, type OrgKey } from '../identity/dev-identities.js';
+import { loadConnectionBundle } from '../ledger/fabric/fabric-ledger.js';
+import { devCaEnrolment, ensureIdentity, mspOf, type OrgKey } from '../identity/dev-identities.js';
 import { fileWallet } from '../identity/wallet.js';
 
 const usage = `Usage: npm run admin -- <command> [options]
@@ -56,8 +57,11 @@ async function main(argv: string[]): Promise<void> {
         if (!values.user) throw new UsageError('--user is required');
         const id = values.id ?? `${org}.${values.user}`;
         if (await identities.getIdentity(id)) throw new UsageError(`identity ${id} exists already`);
-        const cas = new Map<string, DevCa>([[mspOf[org], await openDevCa(join(config.dataDir, 'ca'), mspOf[org])]]);
-        await ensureIdentity({ identities, wallet: fileWallet(join(config.dataDir, 'wallet')), cas }, { id, org: org satisfies OrgKey, user: values.user, role: values.role });
+        // On Fabric the organisation's CA issues the certificate into the bundle's wallet; the gateway only records it.
+        const enrolment = config.fabric
+          ? { identities, wallet: (await loadConnectionBundle(config.fabric.connection)).wallet }
+          : devCaEnrolment(identities, fileWallet(join(config.dataDir, 'wallet')), new Map<string, DevCa>([[mspOf[org], await openDevCa(join(config.dataDir, 'ca'), mspOf[org])]]));
+        await ensureIdentity(enrolment, { id, org: org satisfies OrgKey, user: values.user, role: values.role });
         const { token, record } = await identities.issueToken(id, values.label ?? 'admin create-user');
         console.log(`created ${id} (${mspOf[org]}, user ${values.user}, role ${values.role})\ntoken ${record.id}: ${token}\nkeep the token now: it is stored only as a hash`);
         break;

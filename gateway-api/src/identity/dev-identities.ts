@@ -4,6 +4,7 @@ import { orgKinds } from '@wr/chaincode/roles';
 import { z } from 'zod';
 import type { IdentityRecord, IdentityStore } from '../db/identity-store.js';
 import type { DevCa } from './dev-ca.js';
+import type { Identity } from '../ledger/port.js';
 import type { Wallet } from './wallet.js';
 
 export type OrgKey = IdentityRecord['org'];
@@ -35,24 +36,46 @@ export const demoIdentities: readonly { readonly id: string; readonly org: OrgKe
 
 export interface Enrolment {
   readonly identities: IdentityStore;
+  /** Where the gateway keeps the identities' keys. */
   readonly wallet: Wallet;
-  readonly cas: ReadonlyMap<string, DevCa>;
+  /**
+   * Issues a certificate for an identity the wallet lacks (embedded mode: the org's dev CA). Unset on Fabric, where
+   * each organisation's CA issues identities into the connection bundle's wallet (network/enroll).
+   */
+  readonly issue?: (mspId: string, user: string, role: string) => Promise<Identity>;
 }
 
-/** Creates an identity (certificate from its org's dev CA, key in the wallet, record in the database) unless it exists. */
+/** Enrolment through the organisations' dev CAs (embedded mode). */
+export function devCaEnrolment(identities: IdentityStore, wallet: Wallet, cas: ReadonlyMap<string, DevCa>): Enrolment {
+  return {
+    identities,
+    wallet,
+    issue: (mspId, user, role) => {
+      const ca = cas.get(mspId);
+      if (!ca) throw new Error(`no CA for ${mspId}`);
+      return ca.issue(user, role);
+    },
+  };
+}
+
+/**
+ * Makes an identity usable by the gateway: its key in the wallet (issued if the enrolment can, otherwise it must be
+ * there already) and its record in the database. Existing records are kept.
+ */
 export async function ensureIdentity(
   enrolment: Enrolment,
   spec: { readonly id: string; readonly org: OrgKey; readonly user: string; readonly role: string },
 ): Promise<IdentityRecord> {
   const existing = await enrolment.identities.getIdentity(spec.id);
-  if (existing && (await enrolment.wallet.get(spec.id))) return existing;
   const mspId = mspOf[spec.org];
-  const ca = enrolment.cas.get(mspId);
-  if (!ca) throw new Error(`no CA for ${mspId}`);
-  const issued = await ca.issue(spec.user, spec.role);
-  await enrolment.wallet.put(spec.id, issued);
+  let held = await enrolment.wallet.get(spec.id);
+  if (!held) {
+    if (!enrolment.issue) throw new Error(`identity ${spec.id} is not in the wallet: enrol it with its organisation's CA (network/enroll)`);
+    held = await enrolment.issue(mspId, spec.user, spec.role);
+    await enrolment.wallet.put(spec.id, held);
+  }
   if (existing) return existing;
-  return enrolment.identities.createIdentity({ id: spec.id, mspId, org: spec.org, user: spec.user, role: spec.role, certificate: issued.certificate });
+  return enrolment.identities.createIdentity({ id: spec.id, mspId, org: spec.org, user: spec.user, role: spec.role, certificate: held.certificate });
 }
 
 const tokenFile = z.record(z.string(), z.string());

@@ -43,5 +43,7 @@ export interface LedgerPort {
   evaluate(identity: Identity, txName: string, args: readonly string[]): Promise<Uint8Array>;
   /** Chaincode events of committed valid transactions, from `fromBlock` (inclusive) onwards, then live until `signal` aborts. */
   events(fromBlock: bigint, signal?: AbortSignal): AsyncIterable<LedgerEvent>;
+  /** The number of blocks on the channel (the next block's number), for health and lag reports. */
+  height(): Promise<number>;
   close(): Promise<void>;
 }

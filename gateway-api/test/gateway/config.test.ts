@@ -19,8 +19,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).to.throw(ConfigError, /LOG_LEVEL/);
   });
 
-  it('says plainly that the Fabric backend is not in this build', () => {
-    expect(() => loadConfig({ LEDGER: 'fabric' })).to.throw(ConfigError, /LEDGER=fabric/);
+  it('LEDGER=fabric needs the connection bundle, and talks to the custodian peer unless told otherwise', () => {
+    expect(() => loadConfig({ LEDGER: 'fabric' })).to.throw(ConfigError, /FABRIC_CONNECTION: required with LEDGER=fabric/);
+    const config = loadConfig({ LEDGER: 'fabric', FABRIC_CONNECTION: 'network/.run/gateway/connection.json' });
+    expect(config.fabric?.gatewayMspId).to.equal('CustodianMSP');
+    expect(config.fabric?.connection).to.match(/\/network\/\.run\/gateway\/connection\.json$/);
+    expect(config.devIdentities, 'no demo tokens on a real network unless asked for').to.equal(false);
+    expect(loadConfig({ LEDGER: 'fabric', FABRIC_CONNECTION: 'c.json', FABRIC_GATEWAY_MSP: 'LenderMSP' }).fabric?.gatewayMspId).to.equal('LenderMSP');
+    expect(() => loadConfig({ LEDGER: 'fabric', FABRIC_CONNECTION: 'c.json', FABRIC_GATEWAY_MSP: 'Lender MSP' })).to.throw(ConfigError, /FABRIC_GATEWAY_MSP/);
+    expect(loadConfig({}).fabric).to.equal(undefined);
   });
 
   it('lets DEV_IDENTITIES turn the demo identities off', () => {

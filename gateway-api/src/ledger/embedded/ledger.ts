@@ -187,6 +187,10 @@ export class EmbeddedLedger implements LedgerPort {
     return { height: this.store.height, currentBlockHash: this.store.currentHash };
   }
 
+  height(): Promise<number> {
+    return Promise.resolve(this.store.height);
+  }
+
   /** A digest of the whole world state (keys, values, versions and metadata, in key order). */
   stateHash(): string {
     const hash = createHash('sha256');

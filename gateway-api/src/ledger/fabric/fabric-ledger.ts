@@ -10,8 +10,9 @@ import {
   type Gateway,
   type Network,
 } from '@hyperledger/fabric-gateway';
+import { common } from '@hyperledger/fabric-protos';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { fileWallet, type Wallet } from '../../identity/wallet.js';
 import { LedgerError, parseChaincodeError } from '../errors.js';
@@ -40,7 +41,7 @@ export interface FabricLedgerOptions {
 /** Reads a connection bundle and the wallet beside it. */
 export async function loadConnectionBundle(path: string): Promise<{ bundle: ConnectionBundle; wallet: Wallet }> {
   const bundle = bundleSchema.parse(JSON.parse(await readFile(path, 'utf8')));
-  return { bundle, wallet: fileWallet(join(dirname(path), bundle.wallet)) };
+  return { bundle, wallet: fileWallet(resolve(dirname(path), bundle.wallet)) };
 }
 
 /**
@@ -116,6 +117,17 @@ export class FabricLedger implements LedgerPort {
     } finally {
       signal?.removeEventListener('abort', stop);
       events.close();
+    }
+  }
+
+  /** The channel's height from the peer's query system chaincode (qscc GetChainInfo), read as the event reader. */
+  async height(): Promise<number> {
+    try {
+      const { network } = this.connection(this.options.eventReader);
+      const info = await network.getContract('qscc').evaluateTransaction('GetChainInfo', this.options.bundle.channel);
+      return common.BlockchainInfo.deserializeBinary(info).getHeight();
+    } catch (error) {
+      throw translate(error, undefined);
     }
   }
 
