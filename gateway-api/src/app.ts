@@ -4,8 +4,10 @@ import type { AuditLog } from './db/audit-log.js';
 import type { IdempotencyStore } from './db/idempotency-store.js';
 import type { IdentityStore } from './db/identity-store.js';
 import type { receiptQueries } from './db/receipt-queries.js';
+import type { EvidenceService } from './evidence/intake.js';
 import { apiPage } from './http/api-page.js';
 import { authenticate } from './http/auth.js';
+import { takesBinaryBody } from './http/evidence-operations.js';
 import { requestObservability, type Metrics } from './http/observability.js';
 import { openApiDocument } from './http/openapi.js';
 import { ApiError, problemHandler } from './http/problem.js';
@@ -29,6 +31,7 @@ export interface AppDependencies {
   readonly idempotency: IdempotencyStore;
   readonly audit: AuditLog;
   readonly receipts: ReturnType<typeof receiptQueries>;
+  readonly evidence: EvidenceService;
   readonly health: () => Promise<Record<string, HealthCheck>>;
   readonly bodyLimitBytes: number;
   readonly rateLimit: { readonly burst: number; readonly perSecond: number };
@@ -73,6 +76,7 @@ export function createApp(deps: AppDependencies): Express {
       audit: deps.audit,
       receipts: deps.receipts,
       metrics: deps.metrics,
+      evidence: deps.evidence,
       onAuditFailure: (error) => deps.logger.error({ err: error }, 'audit log write failed'),
     }),
   );
@@ -101,11 +105,14 @@ function isJson(req: { headers: Record<string, string | string[] | undefined> })
   return typeof type === 'string' && /^application\/([a-z.+-]*\+)?json\b/i.test(type.trim());
 }
 
-/** A request that carries a body must say it is JSON; anything else is 415 rather than silently ignored. */
+/**
+ * A request that carries a body must say it is JSON; anything else is 415 rather than silently ignored. The one
+ * exception, a document's bytes, is left to its route (which insists on application/octet-stream).
+ */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
   const length = Number(req.headers['content-length'] ?? '0');
   const chunked = req.headers['transfer-encoding'] !== undefined;
-  if ((length > 0 || chunked) && !isJson(req)) {
+  if ((length > 0 || chunked) && !isJson(req) && !takesBinaryBody(req.method, req.baseUrl + req.path)) {
     next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'request bodies must be application/json'));
     return;
   }

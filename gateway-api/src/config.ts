@@ -35,6 +35,12 @@ export interface Config {
   readonly authFailureLimit: { readonly burst: number; readonly perSecond: number };
   /** DEV_IDENTITIES: create demo identities and write dev-tokens.json. Default: on with the embedded ledger. */
   readonly devIdentities: boolean;
+  /**
+   * EVIDENCE_CLOCK_SKEW_MS / EVIDENCE_MAX_AGE_MS: how far a device envelope's `ts` may be ahead of the gateway's clock
+   * (device clocks drift) and how old it may be (a device that was offline uploads late). Defaults 300000 (5 minutes)
+   * and 86400000 (24 hours); an envelope outside the window is refused with TS_OUT_OF_WINDOW.
+   */
+  readonly evidenceWindow: { readonly clockSkewMs: number; readonly maxAgeMs: number };
 }
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -58,6 +64,8 @@ const environment = z.object({
   AUTH_FAILURE_BURST: integer(1, 1_000_000).default(50),
   AUTH_FAILURE_PER_SECOND: integer(1, 1_000_000).default(5),
   DEV_IDENTITIES: flag.optional(),
+  EVIDENCE_CLOCK_SKEW_MS: integer(0, 7 * 86_400_000).default(300_000),
+  EVIDENCE_MAX_AGE_MS: integer(0, 366 * 86_400_000).default(86_400_000),
 });
 
 /** A configuration problem, reported before anything starts. */
@@ -89,5 +97,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     rateLimit: { burst: e.RATE_LIMIT_BURST, perSecond: e.RATE_LIMIT_PER_SECOND },
     authFailureLimit: { burst: e.AUTH_FAILURE_BURST, perSecond: e.AUTH_FAILURE_PER_SECOND },
     devIdentities: e.DEV_IDENTITIES ?? e.LEDGER === 'embedded',
+    evidenceWindow: { clockSkewMs: e.EVIDENCE_CLOCK_SKEW_MS, maxAgeMs: e.EVIDENCE_MAX_AGE_MS },
   };
 }

@@ -11,6 +11,8 @@ import { idempotencyStore } from './db/idempotency-store.js';
 import { identityStore, type IdentityStore } from './db/identity-store.js';
 import { startProjection } from './db/projection.js';
 import { receiptQueries } from './db/receipt-queries.js';
+import { evidenceService } from './evidence/intake.js';
+import { fileObjectStore } from './evidence/object-store.js';
 import { createMetrics } from './http/observability.js';
 import { openDevCa, type DevCa } from './identity/dev-ca.js';
 import { devCaEnrolment, ensureDevIdentities, ensureIdentity, mspOf, type Enrolment } from './identity/dev-identities.js';
@@ -83,6 +85,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       idempotency: idempotencyStore(db),
       audit: auditLog(db),
       receipts: receiptQueries(db),
+      evidence: evidenceService({ db, objects: fileObjectStore(config.dataDir), audit: auditLog(db), ...config.evidenceWindow }),
       health: () => health(db, ledger, kind, projection),
       bodyLimitBytes: config.bodyLimitBytes,
       rateLimit: config.rateLimit,

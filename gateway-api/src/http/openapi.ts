@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
+import { evidenceOperations } from './evidence-operations.js';
 import { operations } from './operations.js';
 import { receiptListQuery } from './schemas.js';
 
@@ -105,6 +106,35 @@ export function openApiDocument(serverUrl: string): object {
           content: { 'application/json': { schema: envelope(dataSchemaOf[op.call.tx] ?? 'Receipt', write) } },
         },
         ...problems([400, 401, 403, 404, 409, 413, 422, 429]),
+      },
+    });
+  }
+  for (const op of evidenceOperations) {
+    const write = op.audit !== undefined;
+    const idempotencyKey = write && op.method === 'post';
+    const who = op.allowed.map((rule) => `${rule.org} ${rule.roles.join('/')}`).join(', ');
+    registry.registerPath({
+      method: op.method,
+      path: op.path,
+      operationId: op.operationId,
+      summary: op.summary,
+      description: `Served from the gateway's database (no ledger transaction). Who: ${who}.${idempotencyKey ? ' Accepts an `Idempotency-Key` header.' : ''}`,
+      tags: [op.tag],
+      security: [{ [bearer.name]: [] }],
+      request: {
+        ...(op.params ? { params: op.params as z.ZodObject } : {}),
+        ...(op.body ? { body: { required: op.method === 'post' && !op.body.safeParse(undefined).success, content: { 'application/json': { schema: op.body } } } } : {}),
+        ...(op.binaryBody
+          ? { body: { required: true, content: { 'application/octet-stream': { schema: { type: 'string' as const, contentMediaType: 'application/octet-stream' } } } } }
+          : {}),
+        ...(idempotencyKey ? { headers: z.object({ 'Idempotency-Key': z.string().max(200).optional() }) } : {}),
+      },
+      responses: {
+        [String(op.successStatus)]: {
+          description: write ? 'stored' : 'as stored',
+          content: { 'application/json': { schema: z.object({ data: op.response }) } },
+        },
+        ...problems(op.binaryBody ? [400, 401, 403, 404, 413, 415, 429] : [400, 401, 403, 404, 409, 413, 429]),
       },
     });
   }

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { EvidenceError, type EvidenceErrorCode } from '../evidence/errors.js';
 import { LedgerError, type LedgerErrorCode } from '../ledger/errors.js';
 import './locals.js';
 
@@ -19,7 +20,7 @@ export type HttpProblemCode =
   | 'INTERNAL_ERROR'
   | 'SERVICE_UNAVAILABLE';
 
-export type ProblemCode = HttpProblemCode | LedgerErrorCode;
+export type ProblemCode = HttpProblemCode | LedgerErrorCode | EvidenceErrorCode;
 
 /** A refusal with its HTTP status and stable code, rendered as application/problem+json (RFC 9457). */
 export class ApiError extends Error {
@@ -57,6 +58,19 @@ const ledgerStatus: Readonly<Record<LedgerErrorCode, number>> = {
   ENDORSEMENT_POLICY_FAILURE: 409,
 };
 
+/** HTTP status of each evidence code. */
+const evidenceStatus: Readonly<Record<EvidenceErrorCode, number>> = {
+  DEVICE_EXISTS: 409,
+  DEVICE_NOT_FOUND: 404,
+  INVALID_PUBLIC_KEY: 400,
+  EVIDENCE_NOT_FOUND: 404,
+  DOCUMENT_NOT_FOUND: 404,
+  CONTENT_HASH_MISMATCH: 400,
+  CONTENT_SIZE_MISMATCH: 400,
+  BATCH_TOO_LARGE: 413,
+  MALFORMED_BATCH: 400,
+};
+
 const titles: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -75,6 +89,7 @@ const titles: Readonly<Record<number, string>> = {
 /** The problem document for an error; unknown errors become a 500 that reveals nothing of the cause. */
 export function toProblem(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof EvidenceError) return new ApiError(evidenceStatus[error.code], error.code, error.message);
   if (error instanceof LedgerError) {
     const status = ledgerStatus[error.code];
     const detail = status >= 500 ? 'the ledger could not complete the request' : error.message;

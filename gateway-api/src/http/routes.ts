@@ -2,11 +2,14 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { AuditLog } from '../db/audit-log.js';
 import type { IdempotencyStore } from '../db/idempotency-store.js';
 import type { receiptQueries } from '../db/receipt-queries.js';
+import type { EvidenceService } from '../evidence/intake.js';
 import type { Registry } from '../registry/registry.js';
-import { callerOf } from './auth.js';
+import { callerOf, type Caller } from './auth.js';
+import { evidenceOperations, type ServiceOperation } from './evidence-operations.js';
 import { idempotent, type Outcome } from './idempotency.js';
 import type { Metrics } from './observability.js';
 import { operations, type Operation } from './operations.js';
+import { parse } from './parse.js';
 import { ApiError } from './problem.js';
 import { receiptListQuery } from './schemas.js';
 import { z } from 'zod';
@@ -17,6 +20,7 @@ export interface RouteDependencies {
   readonly audit: AuditLog;
   readonly receipts: ReturnType<typeof receiptQueries>;
   readonly metrics: Metrics;
+  readonly evidence: EvidenceService;
   readonly onAuditFailure: (error: unknown) => void;
 }
 
@@ -34,7 +38,58 @@ export function apiRoutes(deps: RouteDependencies): Router {
     // The router is mounted at /v1; the table's paths are the full public ones.
     router[operation.method](expressPath(operation.path.replace(/^\/v1/, '')), (req, res) => handle(operation, deps, req, res));
   }
+  for (const operation of evidenceOperations) {
+    router[operation.method](expressPath(operation.path.replace(/^\/v1/, '')), (req, res) => handleService(operation, deps, req, res));
+  }
   return router;
+}
+
+/**
+ * An operation served from the gateway's database: the caller's org and role checked here (no chaincode does it),
+ * then the operation parses its request and runs its use case, which records the audit entry in its own transaction.
+ */
+async function handleService(operation: ServiceOperation, deps: RouteDependencies, req: Request, res: Response): Promise<void> {
+  res.locals.route = `${operation.method.toUpperCase()} ${operation.path}`;
+  const caller = callerOf(res.locals);
+  if (!permitted(operation, caller)) {
+    const who = operation.allowed.map((rule) => `${rule.org} ${rule.roles.join('/')}`).join(', ');
+    throw new ApiError(403, 'FORBIDDEN', `a ${caller.record.org} ${caller.record.role} may not call ${operation.operationId} (allowed: ${who})`);
+  }
+  if (operation.binaryBody && !req.is('application/octet-stream')) {
+    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the content must be sent as application/octet-stream');
+  }
+  const path = req.originalUrl.split('?')[0] ?? req.path;
+  const key = operation.method === 'post' ? req.get('idempotency-key') : undefined;
+  const prepared = operation.prepare({ params: req.params, body: operation.binaryBody ? undefined : bodyOf(req), content: req });
+  const context = {
+    submittedBy: caller.id,
+    audit: {
+      requestId: res.locals.requestId ?? '',
+      identityId: caller.id,
+      method: req.method,
+      path,
+      txName: operation.audit ?? null,
+      txId: null,
+      blockNumber: null,
+      status: operation.successStatus,
+      idempotencyKey: key ?? null,
+    },
+  };
+  if (operation.audit === undefined || operation.method !== 'post') {
+    const data = await prepared.run(deps.evidence, context);
+    res.status(operation.successStatus).json({ data });
+    return;
+  }
+  const outcome = await idempotent(deps.idempotency, caller.id, key, { method: req.method, path, body: prepared.body }, async (): Promise<Outcome> => ({
+    status: operation.successStatus,
+    body: { data: await prepared.run(deps.evidence, context) },
+  }));
+  if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
+  res.status(outcome.status).json(outcome.body);
+}
+
+function permitted(operation: ServiceOperation, caller: Caller): boolean {
+  return operation.allowed.some((rule) => rule.org === caller.record.org && (rule.roles as readonly string[]).includes(caller.record.role));
 }
 
 async function handle(operation: Operation, deps: RouteDependencies, req: Request, res: Response): Promise<void> {
@@ -84,19 +139,6 @@ function bodyOf(req: Request): unknown {
   return body === undefined ? {} : body;
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, where: 'path' | 'query' | 'body'): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues.slice(0, 10).map((issue) => ({
-    in: where,
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
-  const first = problems[0];
-  const detail = first ? `${where}${first.path ? `.${first.path}` : ''}: ${first.message}` : `invalid ${where}`;
-  throw new ApiError(400, 'VALIDATION_FAILED', detail, { errors: problems });
-}
-
 async function timed<T>(metrics: Metrics, tx: string, call: () => Promise<T>): Promise<T> {
   const stop = metrics.ledgerDuration.startTimer({ tx });
   try {
@@ -112,6 +154,7 @@ async function timed<T>(metrics: Metrics, tx: string, call: () => Promise<T>): P
 const routeTable: readonly { readonly method: string; readonly pattern: RegExp }[] = [
   { method: 'GET', path: '/v1/receipts' },
   ...operations.map((operation) => ({ method: operation.method.toUpperCase(), path: operation.path })),
+  ...evidenceOperations.map((operation) => ({ method: operation.method.toUpperCase(), path: operation.path })),
   // Case-insensitive, as Express matches routes.
 ].map(({ method, path }) => ({ method, pattern: new RegExp(`^${path.replaceAll(/\{[a-zA-Z]+\}/g, '[^/]+')}/?$`, 'i') }));
 

@@ -2,6 +2,7 @@ import { lot as lotSchema, riskEvent } from '@wr/chaincode/model';
 import { encumbrance, historyEntry, receiptView } from '@wr/chaincode/responses';
 import { expect } from 'chai';
 import { z } from 'zod';
+import { evidenceOperations } from '../../src/http/evidence-operations.js';
 import { operations } from '../../src/http/operations.js';
 import { testDatabases } from '../support/postgres.js';
 import { expectProblem, parseProblem, uid, useGateway, validBody, type BodyContext } from './helpers.js';
@@ -207,7 +208,7 @@ for (const target of targets) {
       expect(reply.text).to.include('wr_ledger_call_duration_seconds_bucket');
     });
 
-    it('GET /openapi.json documents every operation of the route table and the list', async () => {
+    it('GET /openapi.json documents every operation of both route tables and the list', async () => {
       const { api } = suite();
       const reply = await api.request(null, 'GET', '/openapi.json');
       expect(reply.status).to.equal(200);
@@ -216,7 +217,7 @@ for (const target of targets) {
         .parse(reply.body);
       expect(document.openapi).to.equal('3.1.0');
       const documented = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((op) => op.operationId));
-      expect(documented.sort()).to.deep.equal([...operations.map((op) => op.operationId), 'listReceipts'].sort());
+      expect(documented.sort()).to.deep.equal([...operations.map((op) => op.operationId), ...evidenceOperations.map((op) => op.operationId), 'listReceipts'].sort());
     });
 
     it('GET /docs/ serves the API page, which reads /openapi.json', async () => {

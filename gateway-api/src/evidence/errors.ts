@@ -1,0 +1,46 @@
+/**
+ * Stable codes the evidence use cases refuse a whole request with. Append-only: clients map them, so none is ever
+ * renamed or removed. (Refusals of single items of a batch use {@link itemRejectionCodes} instead.)
+ */
+export const evidenceErrorCodes = [
+  'DEVICE_EXISTS',
+  'DEVICE_NOT_FOUND',
+  'INVALID_PUBLIC_KEY',
+  'EVIDENCE_NOT_FOUND',
+  'DOCUMENT_NOT_FOUND',
+  'CONTENT_HASH_MISMATCH',
+  'CONTENT_SIZE_MISMATCH',
+  'BATCH_TOO_LARGE',
+  'MALFORMED_BATCH',
+] as const;
+
+export type EvidenceErrorCode = (typeof evidenceErrorCodes)[number];
+
+/** A refused evidence request: the caller's mistake, with a stable code. Nothing was stored. */
+export class EvidenceError extends Error {
+  override readonly name = 'EvidenceError';
+
+  constructor(
+    readonly code: EvidenceErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Why one item of an evidence batch was refused (the others are not affected). Append-only, like the error codes.
+ * SEQ_REPLAY: the device's seq was accepted before; SEQ_NOT_INCREASING: it is not above the last accepted one.
+ */
+export const itemRejectionCodes = [
+  'MALFORMED_ITEM',
+  'ENVELOPE_TOO_LARGE',
+  'UNKNOWN_DEVICE',
+  'DEVICE_INACTIVE',
+  'BAD_SIGNATURE',
+  'TS_OUT_OF_WINDOW',
+  'SEQ_REPLAY',
+  'SEQ_NOT_INCREASING',
+] as const;
+
+export type ItemRejectionCode = (typeof itemRejectionCodes)[number];

@@ -1,0 +1,213 @@
+import type { Allowed } from '@wr/chaincode/roles';
+import type { z } from 'zod';
+import type { EvidenceService, WriteContext } from '../evidence/intake.js';
+import type { DeviceRecord, StoredEvidence } from '../evidence/store.js';
+import * as e from './evidence-schemas.js';
+import { parse } from './parse.js';
+import { emptyBody, idParams } from './schemas.js';
+
+/** What an evidence operation gets from its request, unparsed: the route parses it with the operation's schemas. */
+export interface ServiceRequest {
+  readonly params: unknown;
+  readonly body: unknown;
+  /** The raw body, for operations that take bytes rather than JSON. */
+  readonly content: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * One HTTP operation served by the gateway itself from its database (devices, evidence, documents), not by a
+ * chaincode transaction. As with operations.ts, Express routes and the OpenAPI document are both generated from this
+ * table; here the gateway also enforces `allowed`, since no chaincode stands behind these routes.
+ */
+export interface ServiceOperation {
+  readonly operationId: string;
+  readonly method: 'get' | 'post' | 'put';
+  /** OpenAPI path template (`{id}`); Express's `:id` is derived from it. */
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: 'Devices' | 'Evidence' | 'Documents';
+  /** Who may call it; anyone else gets 403 FORBIDDEN before the request is looked at further. */
+  readonly allowed: readonly Allowed[];
+  readonly params?: z.ZodType<Record<string, string>>;
+  /** The JSON body's schema as documented (when it is not the one parsed, e.g. batches parsed item by item). */
+  readonly body?: z.ZodType;
+  /** Takes `application/octet-stream` bytes instead of JSON. */
+  readonly binaryBody?: true;
+  /** The `data` of a success, documented. */
+  readonly response: z.ZodType;
+  /** A write: audited (name recorded as the audit log's tx_name) and, for POST, Idempotency-Key aware. */
+  readonly audit?: string;
+  readonly successStatus: 200 | 201;
+  /**
+   * Parses the request with the operation's schemas (400 VALIDATION_FAILED): returns the parsed body (what an
+   * Idempotency-Key's request hash covers) and the use case to run, which returns the response's `data`.
+   */
+  readonly prepare: (request: ServiceRequest) => Prepared;
+}
+
+export interface Prepared {
+  readonly body: unknown;
+  readonly run: (service: EvidenceService, context: WriteContext) => Promise<unknown>;
+}
+
+const custodian = (...roles: Allowed['roles']): readonly Allowed[] => [{ org: 'custodian', roles }];
+const anyCustodian = custodian('clerk', 'supervisor', 'auditor', 'device-gateway');
+
+/** Text of a path parameter the schema guarantees. */
+const param = (params: Record<string, string>, name: string): string => params[name] ?? '';
+
+const deviceView = (device: DeviceRecord): z.infer<typeof e.device> => ({
+  id: device.id,
+  warehouseId: device.warehouseId,
+  kind: device.kind,
+  algorithm: device.algorithm,
+  publicKey: device.publicKey,
+  active: device.active,
+  createdBy: device.createdBy,
+  createdAt: device.createdAt.toISOString(),
+  deactivatedAt: device.deactivatedAt?.toISOString() ?? null,
+});
+
+const evidenceView = (stored: StoredEvidence): z.infer<typeof e.evidence> => ({
+  id: stored.id,
+  kind: stored.kind,
+  record: stored.record,
+  leafHash: stored.leafHash,
+  leafIndex: stored.leafIndex,
+  deviceId: stored.deviceId,
+  seqGap: stored.seqGap,
+  lotId: stored.lotId,
+  receiptId: stored.receiptId,
+  submittedBy: stored.submittedBy,
+  receivedAt: stored.receivedAt.toISOString(),
+  checkpointSeq: stored.checkpointSeq,
+});
+
+export const evidenceOperations: readonly ServiceOperation[] = [
+  {
+    operationId: 'registerDevice',
+    method: 'post',
+    path: '/v1/devices',
+    summary: 'Register a device and the public key it signs its readings with (Ed25519 or ECDSA P-256, SPKI PEM)',
+    tag: 'Devices',
+    allowed: custodian('supervisor'),
+    body: e.deviceRegistrationBody,
+    response: e.device,
+    audit: 'RegisterDevice',
+    successStatus: 201,
+    prepare: (request) => {
+      const body = parse(e.deviceRegistrationBody, request.body, 'body');
+      return { body, run: async (service, context) => deviceView(await service.registerDevice(body, context)) };
+    },
+  },
+  {
+    operationId: 'getDevice',
+    method: 'get',
+    path: '/v1/devices/{id}',
+    summary: 'A registered device, its key and whether it is active',
+    tag: 'Devices',
+    allowed: anyCustodian,
+    params: idParams,
+    response: e.device,
+    successStatus: 200,
+    prepare: (request) => {
+      const id = param(parse(idParams, request.params, 'path'), 'id');
+      return { body: undefined, run: async (service) => deviceView(await service.device(id)) };
+    },
+  },
+  {
+    operationId: 'deactivateDevice',
+    method: 'post',
+    path: '/v1/devices/{id}/deactivate',
+    summary: 'Deactivate a device: its later submissions are refused with DEVICE_INACTIVE (its evidence stays)',
+    tag: 'Devices',
+    allowed: custodian('supervisor'),
+    params: idParams,
+    body: emptyBody.optional(),
+    response: e.device,
+    audit: 'DeactivateDevice',
+    successStatus: 200,
+    prepare: (request) => {
+      const id = param(parse(idParams, request.params, 'path'), 'id');
+      const body = parse(emptyBody.optional(), request.body, 'body');
+      return { body, run: async (service, context) => deviceView(await service.deactivateDevice(id, context)) };
+    },
+  },
+  {
+    operationId: 'submitEvidence',
+    method: 'post',
+    path: '/v1/evidence',
+    summary:
+      'Submit signed device envelopes; each item is accepted (stored as a Merkle leaf) or refused with its own code, ' +
+      'and the accepted ones are committed together',
+    tag: 'Evidence',
+    allowed: custodian('device-gateway'),
+    body: e.evidenceBatchDoc,
+    response: e.evidenceBatchResult,
+    audit: 'SubmitEvidence',
+    successStatus: 200,
+    prepare: (request) => {
+      const body = parse(e.evidenceBatchBody, request.body, 'body');
+      return { body, run: (service, context) => service.submitBatch(body.items, context) };
+    },
+  },
+  {
+    operationId: 'getEvidence',
+    method: 'get',
+    path: '/v1/evidence/{id}',
+    summary: 'A piece of evidence: its record exactly as hashed, its leaf hash and index, links, and its checkpoint once cut',
+    tag: 'Evidence',
+    allowed: anyCustodian,
+    params: idParams,
+    response: e.evidence,
+    successStatus: 200,
+    prepare: (request) => {
+      const id = param(parse(idParams, request.params, 'path'), 'id');
+      return { body: undefined, run: async (service) => evidenceView(await service.evidence(id)) };
+    },
+  },
+  {
+    operationId: 'registerDocument',
+    method: 'post',
+    path: '/v1/documents',
+    summary: "Register a document by its SHA-256 and metadata; it becomes evidence (a leaf). Its bytes follow with PUT .../content",
+    tag: 'Documents',
+    allowed: custodian('clerk', 'supervisor', 'device-gateway'),
+    body: e.documentBody,
+    response: e.documentRegistered,
+    audit: 'RegisterDocument',
+    successStatus: 201,
+    prepare: (request) => {
+      const body = parse(e.documentBody, request.body, 'body');
+      return { body, run: (service, context) => service.registerDocument(body, context) };
+    },
+  },
+  {
+    operationId: 'putDocumentContent',
+    method: 'put',
+    path: '/v1/documents/{hash}/content',
+    summary:
+      "Upload a registered document's bytes (application/octet-stream); they are kept only if their SHA-256 and size " +
+      'are the registered ones. Content-addressed, so repeating the upload is harmless',
+    tag: 'Documents',
+    allowed: custodian('clerk', 'supervisor', 'device-gateway'),
+    params: e.hashParams,
+    binaryBody: true,
+    response: e.documentContentStored,
+    audit: 'StoreDocumentContent',
+    successStatus: 200,
+    prepare: (request) => {
+      const hash = param(parse(e.hashParams, request.params, 'path'), 'hash');
+      return { body: undefined, run: (service, context) => service.storeDocumentContent(hash, request.content, context) };
+    },
+  },
+];
+
+const binaryRoutes = evidenceOperations
+  .filter((operation) => operation.binaryBody)
+  .map((operation) => ({ method: operation.method.toUpperCase(), pattern: new RegExp(`^${operation.path.replaceAll(/\{[a-zA-Z]+\}/g, '[^/]+')}/?$`, 'i') }));
+
+/** Whether `method` on `path` (the full /v1 path) is an operation that takes bytes rather than JSON. */
+export function takesBinaryBody(method: string, path: string): boolean {
+  return binaryRoutes.some((route) => route.method === method && route.pattern.test(path));
+}
