@@ -155,5 +155,7 @@ export const checkpoint = z.strictObject({
   anchor: anchorRef,
   recordedBy: userId,
   recordedAt: isoTime,
+  /** The RecordCheckpoint transaction: evidence bundles name it as where the ledger keeps the anchor. */
+  txId: z.string(),
 });
 export type Checkpoint = z.infer<typeof checkpoint>;

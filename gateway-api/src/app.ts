@@ -4,6 +4,7 @@ import type { AuditLog } from './db/audit-log.js';
 import type { IdempotencyStore } from './db/idempotency-store.js';
 import type { IdentityStore } from './db/identity-store.js';
 import type { receiptQueries } from './db/receipt-queries.js';
+import type { AnchoringQueries } from './anchoring/bundles.js';
 import type { EvidenceService } from './evidence/intake.js';
 import { apiPage } from './http/api-page.js';
 import { authenticate } from './http/auth.js';
@@ -32,6 +33,7 @@ export interface AppDependencies {
   readonly audit: AuditLog;
   readonly receipts: ReturnType<typeof receiptQueries>;
   readonly evidence: EvidenceService;
+  readonly anchoring: AnchoringQueries;
   readonly health: () => Promise<Record<string, HealthCheck>>;
   readonly bodyLimitBytes: number;
   readonly rateLimit: { readonly burst: number; readonly perSecond: number };
@@ -77,6 +79,7 @@ export function createApp(deps: AppDependencies): Express {
       receipts: deps.receipts,
       metrics: deps.metrics,
       evidence: deps.evidence,
+      anchoring: deps.anchoring,
       onAuditFailure: (error) => deps.logger.error({ err: error }, 'audit log write failed'),
     }),
   );

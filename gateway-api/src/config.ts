@@ -41,6 +41,28 @@ export interface Config {
    * and 86400000 (24 hours); an envelope outside the window is refused with TS_OUT_OF_WINDOW.
    */
   readonly evidenceWindow: { readonly clockSkewMs: number; readonly maxAgeMs: number };
+  /** Evidence anchoring (DESIGN.md sections 6 and 8). */
+  readonly anchor: AnchorConfig;
+}
+
+export interface AnchorConfig {
+  /** ANCHOR_RPC_URL: an EVM chain's JSON-RPC endpoint (http or https). Unset: the in-process dev chain under DATA_DIR/chain. */
+  readonly rpcUrl: string | undefined;
+  /**
+   * ANCHOR_PRIVATE_KEY: the anchoring account's key (0x and 64 hex digits). Required with ANCHOR_RPC_URL; on the dev
+   * chain the default is its well-known, public development account.
+   */
+  readonly privateKey: string | undefined;
+  /** ANCHOR_CONTRACT: the Anchor contract's address. Unset: deployed on the first anchoring and remembered per chain. */
+  readonly contract: string | undefined;
+  /** ANCHOR_INTERVAL_MS: a checkpoint is cut this long after the previous one when leaves wait. Default 10000. */
+  readonly intervalMs: number;
+  /** ANCHOR_MAX_LEAVES: a checkpoint is cut at once when this many leaves wait; also its largest size. Default 10000. */
+  readonly maxLeaves: number;
+  /** ANCHOR_CONFIRMATIONS: blocks an anchoring must be buried under, its own counted. Default 1 (set more on public chains). */
+  readonly confirmations: number;
+  /** ANCHOR_DEV_RPC_PORT: the dev chain's read-only JSON-RPC, always on 127.0.0.1. Default 8545; 0: any free port. */
+  readonly devRpcPort: number;
 }
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -66,6 +88,22 @@ const environment = z.object({
   DEV_IDENTITIES: flag.optional(),
   EVIDENCE_CLOCK_SKEW_MS: integer(0, 7 * 86_400_000).default(300_000),
   EVIDENCE_MAX_AGE_MS: integer(0, 366 * 86_400_000).default(86_400_000),
+  ANCHOR_RPC_URL: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL')
+    .optional(),
+  ANCHOR_PRIVATE_KEY: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, 'must be 0x and 64 hex digits')
+    .optional(),
+  ANCHOR_CONTRACT: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address')
+    .optional(),
+  ANCHOR_INTERVAL_MS: integer(100, 86_400_000).default(10_000),
+  ANCHOR_MAX_LEAVES: integer(1, 1_000_000).default(10_000),
+  ANCHOR_CONFIRMATIONS: integer(1, 1_000).default(1),
+  ANCHOR_DEV_RPC_PORT: integer(0, 65535).default(8545),
 });
 
 /** A configuration problem, reported before anything starts. */
@@ -82,6 +120,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  if (e.ANCHOR_RPC_URL !== undefined && e.ANCHOR_PRIVATE_KEY === undefined) {
+    throw new ConfigError('invalid configuration: ANCHOR_PRIVATE_KEY: required with ANCHOR_RPC_URL (the anchoring account; no default outside the dev chain)');
+  }
   if (e.LEDGER === 'fabric' && e.FABRIC_CONNECTION === undefined) {
     throw new ConfigError('invalid configuration: FABRIC_CONNECTION: required with LEDGER=fabric (the connection.json network/enroll writes)');
   }
@@ -98,5 +139,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     authFailureLimit: { burst: e.AUTH_FAILURE_BURST, perSecond: e.AUTH_FAILURE_PER_SECOND },
     devIdentities: e.DEV_IDENTITIES ?? e.LEDGER === 'embedded',
     evidenceWindow: { clockSkewMs: e.EVIDENCE_CLOCK_SKEW_MS, maxAgeMs: e.EVIDENCE_MAX_AGE_MS },
+    anchor: {
+      rpcUrl: e.ANCHOR_RPC_URL,
+      privateKey: e.ANCHOR_PRIVATE_KEY,
+      contract: e.ANCHOR_CONTRACT?.toLowerCase(),
+      intervalMs: e.ANCHOR_INTERVAL_MS,
+      maxLeaves: e.ANCHOR_MAX_LEAVES,
+      confirmations: e.ANCHOR_CONFIRMATIONS,
+      devRpcPort: e.ANCHOR_DEV_RPC_PORT,
+    },
   };
 }

@@ -5,6 +5,12 @@ import { pino, type Logger } from 'pino';
 import { createApp, type HealthCheck } from './app.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { Config } from './config.js';
+import { checkpoint as checkpointRecord } from '@wr/chaincode/model';
+import type { AnchorRecord, Checkpoint } from '@wr/anchor';
+import { anchoringQueries } from './anchoring/bundles.js';
+import { openAnchorChain, type AnchorChain } from './anchoring/chain.js';
+import { checkpointStore } from './anchoring/checkpoint-store.js';
+import { startAnchoring, type Anchoring, type AnchoringStatus } from './anchoring/worker.js';
 import { auditLog } from './db/audit-log.js';
 import { openDatabase } from './db/database.js';
 import { idempotencyStore } from './db/idempotency-store.js';
@@ -36,12 +42,18 @@ export interface Gateway {
   walletIdentity(id: string): Promise<Identity | undefined>;
   /** Waits until the projection has caught up with the ledger's current height. */
   projectionCaughtUp(timeoutMs?: number): Promise<void>;
+  /** Cuts and anchors a checkpoint over every leaf accepted so far, and waits until it is recorded on the ledger. */
+  anchoringSettled(timeoutMs?: number): Promise<void>;
+  /** A JSON-RPC URL where anchors can be checked (the dev chain's), once the anchoring chain is open. */
+  anchorRpcUrl(): string | undefined;
   /** Stops accepting requests, lets those in flight finish, then closes projection, ledger and database. */
   close(): Promise<void>;
 }
 
 /** The identity the projection reads receipts with: a custodian auditor sees every receipt of its warehouses. */
 const projectorSpec = { id: 'service.projector', org: 'custodian', user: 'projector', role: 'auditor' } as const;
+/** The identity the anchoring worker records checkpoints on the ledger with (RecordCheckpoint is the device gateway's). */
+const anchorSpec = { id: 'service.anchor', org: 'custodian', user: 'anchor', role: 'device-gateway' } as const;
 
 /** The composition root: builds every part from the configuration and starts listening. */
 export async function startGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
@@ -56,6 +68,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     cleanup.unshift(() => ledger.close());
     const wallet = enrolment.wallet;
     await ensureIdentity(enrolment, projectorSpec);
+    await ensureIdentity(enrolment, anchorSpec);
     const devTokens = config.devIdentities ? await ensureDevIdentities(enrolment, config.dataDir) : undefined;
 
     const projector = await wallet.get(projectorSpec.id);
@@ -74,6 +87,23 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     });
     cleanup.unshift(() => projection.stop());
 
+    const checkpoints = checkpointStore(db);
+    const anchorIdentity = await wallet.get(anchorSpec.id);
+    if (!anchorIdentity) throw new Error(`the wallet has no ${anchorSpec.id} identity`);
+    let chain: AnchorChain | undefined;
+    const anchoring = startAnchoring({
+      store: checkpoints,
+      client: async () => (chain ??= await openAnchorChain(config.anchor, config.dataDir, checkpoints)).client,
+      record: (checkpoint, anchor) => recordCheckpoint(registry, anchorIdentity, checkpoint, anchor),
+      intervalMs: config.anchor.intervalMs,
+      maxLeaves: config.anchor.maxLeaves,
+      logger,
+    });
+    cleanup.unshift(async () => {
+      await anchoring.stop();
+      await chain?.close();
+    });
+
     const metrics = createMetrics();
     let url = '';
     const app = createApp({
@@ -86,7 +116,8 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       audit: auditLog(db),
       receipts: receiptQueries(db),
       evidence: evidenceService({ db, objects: fileObjectStore(config.dataDir), audit: auditLog(db), ...config.evidenceWindow }),
-      health: () => health(db, ledger, kind, projection),
+      anchoring: anchoringQueries(db, checkpoints),
+      health: () => health(db, ledger, kind, projection, anchoring, () => chain),
       bodyLimitBytes: config.bodyLimitBytes,
       rateLimit: config.rateLimit,
       authFailureLimit: config.authFailureLimit,
@@ -110,6 +141,8 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       ledger,
       embeddedLedger: ledger instanceof EmbeddedLedger ? ledger : undefined,
       walletIdentity: (id) => wallet.get(id),
+      anchoringSettled: (timeoutMs) => anchoring.settled(timeoutMs),
+      anchorRpcUrl: () => chain?.rpcUrl,
       projectionCaughtUp: async (timeoutMs) => {
         if (lastCommitted !== undefined) await projection.waitFor(lastCommitted, timeoutMs);
         await projection.caughtUp(timeoutMs);
@@ -173,6 +206,8 @@ async function health(
   ledger: LedgerPort,
   kind: Config['ledger'],
   projection: { position(): Promise<{ blockNumber: bigint } | undefined> },
+  anchoring: Anchoring,
+  chain: () => AnchorChain | undefined,
 ): Promise<Record<string, HealthCheck>> {
   const height = await ledger.height().catch(() => undefined);
   const databaseUp = await db.ping().catch(() => false);
@@ -186,6 +221,31 @@ async function health(
       block: projected,
       lagBlocks: projected === null || height === undefined ? null : Math.max(0, height - 1 - projected),
     },
-    anchor: { status: 'not-configured', detail: 'evidence anchoring is not part of this build yet' },
+    anchor: anchorHealth(anchoring.status(), chain()),
   };
+}
+
+function anchorHealth(status: AnchoringStatus, chain: AnchorChain | undefined): HealthCheck {
+  const detail = { state: status.state, chain: chain?.kind ?? null, rpcUrl: chain?.rpcUrl ?? null, contract: chain?.client.contract() ?? null, lastAnchoredSeq: status.lastAnchoredSeq ?? null };
+  if (status.state === 'failing') return { status: 'down', ...detail, error: status.lastError };
+  return { status: 'up', ...detail };
+}
+
+/**
+ * RecordCheckpoint on the ledger, once: after a crash between the commit and noting its transaction id, the ledger
+ * answers ALREADY_EXISTS and the recorded checkpoint (the same root and hash, or it is an error) gives the id.
+ */
+async function recordCheckpoint(registry: Registry, who: Identity, checkpoint: Checkpoint, anchor: AnchorRecord): Promise<string> {
+  const { seq, root, hash, leafCount, firstLeafIndex } = checkpoint;
+  const args = { seq, root, hash, leafCount, firstLeafIndex, anchor: { chainId: anchor.chainId, contract: anchor.contract, txHash: anchor.txHash, blockNumber: anchor.blockNumber } };
+  try {
+    return (await registry.submit(who, 'RecordCheckpoint', [JSON.stringify(args)])).txId;
+  } catch (error) {
+    if (!(error instanceof LedgerError) || error.code !== 'ALREADY_EXISTS') throw error;
+    const recorded = checkpointRecord.parse(await registry.evaluate(who, 'GetCheckpoint', [seq.toString()]));
+    if (recorded.root !== root || recorded.hash !== hash) {
+      throw new Error(`the ledger holds another checkpoint ${seq.toString()} (root ${recorded.root}); refusing to anchor over it`);
+    }
+    return recorded.txId;
+  }
 }

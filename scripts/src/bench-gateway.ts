@@ -25,7 +25,7 @@ const startScript = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'wr-bench-gw-'));
   const port = await freePort();
-  const env = { ...process.env, DATABASE_URL: '', DATA_DIR: join(dir, 'gateway'), PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_BURST: '1000000', RATE_LIMIT_PER_SECOND: '1000000' };
+  const env = { ...process.env, DATABASE_URL: '', DATA_DIR: join(dir, 'gateway'), PORT: String(port), ANCHOR_DEV_RPC_PORT: '0', LOG_LEVEL: 'warn', RATE_LIMIT_BURST: '1000000', RATE_LIMIT_PER_SECOND: '1000000' };
   // Baseline: the same query on an embedded ledger in this process. It runs first, so that no HTTP connection sits
   // idle meanwhile (the gateway closes idle keep-alive sockets after 5 s).
   const fixture = await ledgerFixture(join(dir, 'baseline'));

@@ -16,7 +16,7 @@ export async function recordCheckpoint(ctx: Context, checkpointJson: string): Pr
   if (await keyExists(ctx, key)) {
     throw new ChaincodeError('ALREADY_EXISTS', `checkpoint ${args.seq.toString()} already exists`);
   }
-  const checkpoint: Checkpoint = { docType: 'checkpoint', ...args, recordedBy: caller.id, recordedAt: now(ctx) };
+  const checkpoint: Checkpoint = { docType: 'checkpoint', ...args, recordedBy: caller.id, recordedAt: now(ctx), txId: ctx.stub.getTxID() };
   await putRecord(ctx, key, checkpoint, [caller.mspId]);
   const { seq, root, hash } = checkpoint;
   emit(ctx, 'CheckpointRecorded', { seq, root, hash, receiptIds: [] });

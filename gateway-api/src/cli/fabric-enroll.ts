@@ -36,10 +36,11 @@ async function main(): Promise<void> {
       await wallet.put(spec.id, await ca.issue(spec.user, spec.role));
       identities.push(spec.id);
     }
-    // The projection's reader, as in embedded mode.
+    // The gateway's own service identities, as in embedded mode: the projection's reader and the anchoring worker.
     if (peer.mspId === mspOf.custodian) {
       await wallet.put('service.projector', await ca.issue('projector', 'auditor'));
-      identities.push('service.projector');
+      await wallet.put('service.anchor', await ca.issue('anchor', 'device-gateway'));
+      identities.push('service.projector', 'service.anchor');
     }
   }
   const bundle = {

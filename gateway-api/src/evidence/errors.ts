@@ -12,6 +12,8 @@ export const evidenceErrorCodes = [
   'CONTENT_SIZE_MISMATCH',
   'BATCH_TOO_LARGE',
   'MALFORMED_BATCH',
+  'NOT_YET_ANCHORED',
+  'CHECKPOINT_NOT_FOUND',
 ] as const;
 
 export type EvidenceErrorCode = (typeof evidenceErrorCodes)[number];

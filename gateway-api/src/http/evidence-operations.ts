@@ -1,5 +1,6 @@
-import type { Allowed } from '@wr/chaincode/roles';
+import { anyKnownCaller, type Allowed } from '@wr/chaincode/roles';
 import type { z } from 'zod';
+import type { AnchoringQueries } from '../anchoring/bundles.js';
 import type { EvidenceService, WriteContext } from '../evidence/intake.js';
 import type { DeviceRecord, StoredEvidence } from '../evidence/store.js';
 import * as e from './evidence-schemas.js';
@@ -10,6 +11,8 @@ import { emptyBody, idParams } from './schemas.js';
 export interface ServiceRequest {
   readonly params: unknown;
   readonly body: unknown;
+  /** The query string's parameters (Express's simple parser: strings). */
+  readonly query: unknown;
   /** The raw body, for operations that take bytes rather than JSON. */
   readonly content: AsyncIterable<Uint8Array>;
 }
@@ -25,10 +28,12 @@ export interface ServiceOperation {
   /** OpenAPI path template (`{id}`); Express's `:id` is derived from it. */
   readonly path: string;
   readonly summary: string;
-  readonly tag: 'Devices' | 'Evidence' | 'Documents';
+  readonly tag: 'Devices' | 'Evidence' | 'Documents' | 'Checkpoints';
   /** Who may call it; anyone else gets 403 FORBIDDEN before the request is looked at further. */
   readonly allowed: readonly Allowed[];
   readonly params?: z.ZodType<Record<string, string>>;
+  /** The query string's schema, as documented. */
+  readonly query?: z.ZodType<Record<string, string | undefined>>;
   /** The JSON body's schema as documented (when it is not the one parsed, e.g. batches parsed item by item). */
   readonly body?: z.ZodType;
   /** Takes `application/octet-stream` bytes instead of JSON. */
@@ -45,9 +50,15 @@ export interface ServiceOperation {
   readonly prepare: (request: ServiceRequest) => Prepared;
 }
 
+/** What the gateway's own operations are served by. */
+export interface ServiceDependencies {
+  readonly evidence: EvidenceService;
+  readonly anchoring: AnchoringQueries;
+}
+
 export interface Prepared {
   readonly body: unknown;
-  readonly run: (service: EvidenceService, context: WriteContext) => Promise<unknown>;
+  readonly run: (services: ServiceDependencies, context: WriteContext) => Promise<unknown>;
 }
 
 const custodian = (...roles: Allowed['roles']): readonly Allowed[] => [{ org: 'custodian', roles }];
@@ -97,7 +108,7 @@ export const evidenceOperations: readonly ServiceOperation[] = [
     successStatus: 201,
     prepare: (request) => {
       const body = parse(e.deviceRegistrationBody, request.body, 'body');
-      return { body, run: async (service, context) => deviceView(await service.registerDevice(body, context)) };
+      return { body, run: async ({ evidence: service }, context) => deviceView(await service.registerDevice(body, context)) };
     },
   },
   {
@@ -112,7 +123,7 @@ export const evidenceOperations: readonly ServiceOperation[] = [
     successStatus: 200,
     prepare: (request) => {
       const id = param(parse(idParams, request.params, 'path'), 'id');
-      return { body: undefined, run: async (service) => deviceView(await service.device(id)) };
+      return { body: undefined, run: async ({ evidence: service }) => deviceView(await service.device(id)) };
     },
   },
   {
@@ -130,7 +141,7 @@ export const evidenceOperations: readonly ServiceOperation[] = [
     prepare: (request) => {
       const id = param(parse(idParams, request.params, 'path'), 'id');
       const body = parse(emptyBody.optional(), request.body, 'body');
-      return { body, run: async (service, context) => deviceView(await service.deactivateDevice(id, context)) };
+      return { body, run: async ({ evidence: service }, context) => deviceView(await service.deactivateDevice(id, context)) };
     },
   },
   {
@@ -148,7 +159,7 @@ export const evidenceOperations: readonly ServiceOperation[] = [
     successStatus: 200,
     prepare: (request) => {
       const body = parse(e.evidenceBatchBody, request.body, 'body');
-      return { body, run: (service, context) => service.submitBatch(body.items, context) };
+      return { body, run: ({ evidence: service }, context) => service.submitBatch(body.items, context) };
     },
   },
   {
@@ -163,7 +174,54 @@ export const evidenceOperations: readonly ServiceOperation[] = [
     successStatus: 200,
     prepare: (request) => {
       const id = param(parse(idParams, request.params, 'path'), 'id');
-      return { body: undefined, run: async (service) => evidenceView(await service.evidence(id)) };
+      return { body: undefined, run: async ({ evidence: service }) => evidenceView(await service.evidence(id)) };
+    },
+  },
+  {
+    operationId: 'getEvidenceBundle',
+    method: 'get',
+    path: '/v1/evidence/{id}/bundle',
+    summary: 'The court bundle (wr-evidence-bundle/1) of a piece of evidence: record, device key, inclusion proof, checkpoint, anchor; 409 NOT_YET_ANCHORED until anchored',
+    tag: 'Evidence',
+    allowed: anyCustodian,
+    params: idParams,
+    response: e.evidenceBundle,
+    successStatus: 200,
+    prepare: (request) => {
+      const id = param(parse(idParams, request.params, 'path'), 'id');
+      return { body: undefined, run: ({ anchoring }) => anchoring.bundle(id) };
+    },
+  },
+  {
+    operationId: 'listCheckpoints',
+    method: 'get',
+    path: '/v1/checkpoints',
+    summary: 'Checkpoints, newest first (`limit`, default 100; `before` a seq to page), each with its anchor once confirmed',
+    tag: 'Checkpoints',
+    allowed: anyKnownCaller,
+    query: e.checkpointListQuery,
+    response: e.checkpointList,
+    successStatus: 200,
+    prepare: (request) => {
+      const query = parse(e.checkpointListQuery, request.query, 'query');
+      const limit = query.limit === undefined ? 100 : Number(query.limit);
+      const before = query.before === undefined ? undefined : Number(query.before);
+      return { body: undefined, run: ({ anchoring }) => anchoring.checkpoints(limit, before) };
+    },
+  },
+  {
+    operationId: 'getCheckpoint',
+    method: 'get',
+    path: '/v1/checkpoints/{seq}',
+    summary: 'One checkpoint: its root and hash, where it is anchored and its RecordCheckpoint transaction on the ledger',
+    tag: 'Checkpoints',
+    allowed: anyKnownCaller,
+    params: e.checkpointSeqParams,
+    response: e.checkpointView,
+    successStatus: 200,
+    prepare: (request) => {
+      const seq = Number(param(parse(e.checkpointSeqParams, request.params, 'path'), 'seq'));
+      return { body: undefined, run: ({ anchoring }) => anchoring.checkpoint(seq) };
     },
   },
   {
@@ -179,7 +237,7 @@ export const evidenceOperations: readonly ServiceOperation[] = [
     successStatus: 201,
     prepare: (request) => {
       const body = parse(e.documentBody, request.body, 'body');
-      return { body, run: (service, context) => service.registerDocument(body, context) };
+      return { body, run: ({ evidence: service }, context) => service.registerDocument(body, context) };
     },
   },
   {
@@ -198,7 +256,7 @@ export const evidenceOperations: readonly ServiceOperation[] = [
     successStatus: 200,
     prepare: (request) => {
       const hash = param(parse(e.hashParams, request.params, 'path'), 'hash');
-      return { body: undefined, run: (service, context) => service.storeDocumentContent(hash, request.content, context) };
+      return { body: undefined, run: ({ evidence: service }, context) => service.storeDocumentContent(hash, request.content, context) };
     },
   },
 ];

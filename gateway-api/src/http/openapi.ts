@@ -123,6 +123,7 @@ export function openApiDocument(serverUrl: string): object {
       security: [{ [bearer.name]: [] }],
       request: {
         ...(op.params ? { params: op.params as z.ZodObject } : {}),
+        ...(op.query ? { query: op.query as z.ZodObject } : {}),
         ...(op.body ? { body: { required: op.method === 'post' && !op.body.safeParse(undefined).success, content: { 'application/json': { schema: op.body } } } } : {}),
         ...(op.binaryBody
           ? { body: { required: true, content: { 'application/octet-stream': { schema: { type: 'string' as const, contentMediaType: 'application/octet-stream' } } } } }

@@ -69,6 +69,8 @@ const evidenceStatus: Readonly<Record<EvidenceErrorCode, number>> = {
   CONTENT_SIZE_MISMATCH: 400,
   BATCH_TOO_LARGE: 413,
   MALFORMED_BATCH: 400,
+  NOT_YET_ANCHORED: 409,
+  CHECKPOINT_NOT_FOUND: 404,
 };
 
 const titles: Readonly<Record<number, string>> = {

@@ -2,6 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { AuditLog } from '../db/audit-log.js';
 import type { IdempotencyStore } from '../db/idempotency-store.js';
 import type { receiptQueries } from '../db/receipt-queries.js';
+import type { AnchoringQueries } from '../anchoring/bundles.js';
 import type { EvidenceService } from '../evidence/intake.js';
 import type { Registry } from '../registry/registry.js';
 import { callerOf, type Caller } from './auth.js';
@@ -21,6 +22,7 @@ export interface RouteDependencies {
   readonly receipts: ReturnType<typeof receiptQueries>;
   readonly metrics: Metrics;
   readonly evidence: EvidenceService;
+  readonly anchoring: AnchoringQueries;
   readonly onAuditFailure: (error: unknown) => void;
 }
 
@@ -60,7 +62,7 @@ async function handleService(operation: ServiceOperation, deps: RouteDependencie
   }
   const path = req.originalUrl.split('?')[0] ?? req.path;
   const key = operation.method === 'post' ? req.get('idempotency-key') : undefined;
-  const prepared = operation.prepare({ params: req.params, body: operation.binaryBody ? undefined : bodyOf(req), content: req });
+  const prepared = operation.prepare({ params: req.params, query: req.query, body: operation.binaryBody ? undefined : bodyOf(req), content: req });
   const context = {
     submittedBy: caller.id,
     audit: {
@@ -76,13 +78,13 @@ async function handleService(operation: ServiceOperation, deps: RouteDependencie
     },
   };
   if (operation.audit === undefined || operation.method !== 'post') {
-    const data = await prepared.run(deps.evidence, context);
+    const data = await prepared.run({ evidence: deps.evidence, anchoring: deps.anchoring }, context);
     res.status(operation.successStatus).json({ data });
     return;
   }
   const outcome = await idempotent(deps.idempotency, caller.id, key, { method: req.method, path, body: prepared.body }, async (): Promise<Outcome> => ({
     status: operation.successStatus,
-    body: { data: await prepared.run(deps.evidence, context) },
+    body: { data: await prepared.run({ evidence: deps.evidence, anchoring: deps.anchoring }, context) },
   }));
   if (outcome.replayed) res.setHeader('Idempotent-Replayed', 'true');
   res.status(outcome.status).json(outcome.body);

@@ -32,7 +32,7 @@ function run(script: string, args: string[], env: Record<string, string>): Start
   let output = '';
   // Embedded defaults: a DATABASE_URL in the environment (CI exports one) would make every process share one database.
   const child = spawn(process.execPath, [join(cliDir, script), ...args], {
-    env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, DATABASE_URL: '', ANCHOR_DEV_RPC_PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

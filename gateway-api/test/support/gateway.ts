@@ -52,6 +52,7 @@ async function start(target: TestDatabase, env: Readonly<Record<string, string>>
     DATA_DIR: dataDir,
     ...(target.options.databaseUrl ? { DATABASE_URL: target.options.databaseUrl } : {}),
     PORT: '0',
+    ANCHOR_DEV_RPC_PORT: '0',
     LOG_LEVEL: 'silent',
     RATE_LIMIT_BURST: '100000',
     RATE_LIMIT_PER_SECOND: '100000',

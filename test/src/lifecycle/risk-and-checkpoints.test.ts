@@ -86,11 +86,11 @@ describe('checkpoints', () => {
   const checkpoint = checkpointJson;
 
   it('the device gateway records a checkpoint once; anyone known reads it', async () => {
-    await f.world.submit(f.cast.deviceGateway, 'RecordCheckpoint', checkpoint(7));
+    const { txId } = await f.world.ledger.submit(f.cast.deviceGateway, 'RecordCheckpoint', [checkpoint(7)]);
     expect(await codeOf(f.world.submit(f.cast.deviceGateway, 'RecordCheckpoint', checkpoint(7, { leafCount: 9 })))).to.equal('ALREADY_EXISTS');
     for (const who of [f.cast.alice, f.cast.officer, f.cast.custodianAuditor]) {
       const stored = checkpointRecord.parse(await f.world.evaluate(who, 'GetCheckpoint', '7'));
-      expect(stored).to.deep.include({ seq: 7, leafCount: 3, recordedBy: 'gateway' });
+      expect(stored).to.deep.include({ seq: 7, leafCount: 3, recordedBy: 'gateway', txId });
     }
     expect(await codeOf(f.world.evaluate(f.cast.alice, 'GetCheckpoint', '8'))).to.equal('NOT_FOUND');
     expect(await codeOf(f.world.evaluate(f.cast.alice, 'GetCheckpoint', '07'))).to.equal('INVALID_ARGUMENT');
