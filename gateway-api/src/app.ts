@@ -19,7 +19,8 @@ import type { Registry } from './registry/registry.js';
 
 /** A component's health as /healthz reports it. */
 export interface HealthCheck {
-  readonly status: 'up' | 'down' | 'not-configured';
+  /** `degraded`: working, but a part retries (e.g. anchoring while the chain is unreachable); /healthz stays 200. */
+  readonly status: 'up' | 'degraded' | 'down' | 'not-configured';
   readonly [detail: string]: unknown;
 }
 

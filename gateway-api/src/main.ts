@@ -227,7 +227,7 @@ async function health(
 
 function anchorHealth(status: AnchoringStatus, chain: AnchorChain | undefined): HealthCheck {
   const detail = { state: status.state, chain: chain?.kind ?? null, rpcUrl: chain?.rpcUrl ?? null, contract: chain?.client.contract() ?? null, lastAnchoredSeq: status.lastAnchoredSeq ?? null };
-  if (status.state === 'failing') return { status: 'down', ...detail, error: status.lastError };
+  if (status.state === 'failing') return { status: 'degraded', ...detail, error: status.lastError };
   return { status: 'up', ...detail };
 }
 

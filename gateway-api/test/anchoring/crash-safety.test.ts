@@ -1,0 +1,207 @@
+import { ANCHORED_EVENT_TOPIC, startHardhatNode, verifyBundle, type HardhatNode } from '@wr/anchor';
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { openDatabase } from '../../src/db/database.js';
+import { freePort } from '../../src/testing/net.js';
+import { TestDevice } from '../evidence/devices.js';
+
+const startScript = join(import.meta.dirname, '..', '..', 'src', 'cli', 'start.js');
+const CHECKPOINTS = 20;
+const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
+
+/** A small seeded PRNG (mulberry32), so a failing run can be replayed with CRASH_SEED. */
+function random(seedValue: number): () => number {
+  let state = seedValue >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const checkpointList = z.object({
+  data: z.array(
+    z.object({
+      seq: z.number(),
+      firstLeafIndex: z.number(),
+      leafCount: z.number(),
+      root: z.string(),
+      hash: z.string(),
+      anchor: z.object({ txHash: z.string() }).nullable(),
+      ledgerTxId: z.string().nullable(),
+    }),
+  ),
+});
+
+describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toString()} checkpoints (seed ${seed.toString()})`, function () {
+  this.timeout(600_000);
+  let node: HardhatNode;
+  let dataDir: string;
+  let child: ChildProcess | undefined;
+  let exited: Promise<unknown> = Promise.resolve();
+  let port: number;
+
+  before(async () => {
+    node = await startHardhatNode();
+    dataDir = await mkdtemp(join(tmpdir(), 'wr-crash-'));
+    port = await freePort();
+  });
+  after(async () => {
+    await kill();
+    await node?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const url = (): string => `http://127.0.0.1:${port.toString()}`;
+
+  /** Starts the gateway process (embedded defaults, PGlite) anchoring on the hardhat node; resolves once healthy. */
+  async function start(): Promise<void> {
+    let output = '';
+    child = spawn(process.execPath, [startScript], {
+      env: {
+        ...process.env,
+        DATABASE_URL: '',
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        ANCHOR_RPC_URL: node.url,
+        ANCHOR_PRIVATE_KEY: node.privateKey,
+        ANCHOR_INTERVAL_MS: '100',
+        ANCHOR_MAX_LEAVES: '3',
+        ANCHOR_DEV_RPC_PORT: '0',
+        RATE_LIMIT_BURST: '1000000',
+        RATE_LIMIT_PER_SECOND: '1000000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    exited = once(child, 'exit');
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    for (let attempt = 0; attempt < 600; attempt++) {
+      if (!running()) throw new Error(`gateway exited: ${output}`);
+      if (await fetch(`${url()}/healthz`).then((r) => r.ok, () => false)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`gateway did not become healthy: ${output}`);
+  }
+
+  const running = (): boolean => child !== undefined && child.exitCode === null && child.signalCode === null;
+
+  async function kill(): Promise<void> {
+    if (running()) child?.kill('SIGKILL');
+    await exited;
+  }
+
+  async function tokens(): Promise<Record<string, string>> {
+    return z.record(z.string(), z.string()).parse(JSON.parse(await readFile(join(dataDir, 'dev-tokens.json'), 'utf8')));
+  }
+
+  async function call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(`${url()}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+
+  async function anchoredLogs(): Promise<{ root: string; txHash: string }[]> {
+    const response = await fetch(node.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getLogs', params: [{ fromBlock: '0x0', toBlock: 'latest', topics: [ANCHORED_EVENT_TOPIC] }] }),
+    });
+    const logs = z.object({ result: z.array(z.object({ topics: z.array(z.string()), transactionHash: z.string() })) }).parse(await response.json()).result;
+    return logs.map((log) => ({ root: log.topics[1] ?? '', txHash: log.transactionHash }));
+  }
+
+  it('every accepted leaf ends in exactly one anchored checkpoint, and no root is anchored twice', async () => {
+    const next = random(seed);
+    const device = new TestDevice('TEMP-CRASH-1', 'Ed25519');
+    const accepted: string[] = [];
+    let seq = 0;
+    let kills = 0;
+    await start();
+    const dev = await tokens();
+    expect((await call(dev['custodian.supervisor'] ?? '', 'POST', '/v1/devices', device.registration())).status).to.equal(201);
+
+    // Each life of the gateway: batches every ~150 ms while the worker cuts and anchors (3 leaves a checkpoint), until
+    // a SIGKILL at a random moment, which may land in any step: intake, cut, send, confirmation, ledger record.
+    for (let life = 0; life < 40 && (await anchoredLogs()).length < CHECKPOINTS; life++) {
+      if (!running()) await start();
+      const token = (await tokens())['custodian.device-gateway'] ?? '';
+      const deadline = Date.now() + 300 + Math.floor(next() * 2500);
+      const timer = setTimeout(() => {
+        if (running()) kills++;
+        void kill();
+      }, deadline - Date.now());
+      while (running() && Date.now() < deadline) {
+        const items = Array.from({ length: 1 + Math.floor(next() * 5) }, () => device.item(++seq));
+        const reply = await call(token, 'POST', '/v1/evidence', { items }).catch(() => undefined);
+        if (reply?.status === 200) {
+          const parsed = z.object({ data: z.object({ items: z.array(z.object({ status: z.string(), id: z.string().optional() })) }) }).parse(reply.body);
+          for (const item of parsed.data.items) if (item.status === 'accepted' && item.id) accepted.push(item.id);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50 + Math.floor(next() * 200)));
+      }
+      await kill();
+      clearTimeout(timer);
+    }
+    expect(kills, 'the gateway was killed repeatedly').to.be.greaterThan(3);
+
+    // A clean run: the worker resumes and anchors whatever was left.
+    await start();
+    const auditor = (await tokens())['custodian.auditor'] ?? '';
+    let checkpoints: z.infer<typeof checkpointList>['data'] = [];
+    for (let attempt = 0; attempt < 300; attempt++) {
+      checkpoints = checkpointList.parse((await call(auditor, 'GET', '/v1/checkpoints?limit=999')).body).data;
+      const pending = await Promise.all(
+        accepted.map(async (id) => z.object({ data: z.object({ checkpointSeq: z.number().nullable() }) }).parse((await call(auditor, 'GET', `/v1/evidence/${id}`)).body).data.checkpointSeq),
+      );
+      if (pending.every((s) => s !== null) && checkpoints.every((c) => c.anchor !== null && c.ledgerTxId !== null)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await kill();
+    child = undefined;
+
+    expect(checkpoints.length).to.be.at.least(CHECKPOINTS);
+    const ordered = [...checkpoints].reverse();
+    let leaves = 0;
+    for (const [index, checkpoint] of ordered.entries()) {
+      expect(checkpoint.seq).to.equal(index);
+      expect(checkpoint.firstLeafIndex, 'checkpoints cover the leaves without overlap or hole').to.equal(leaves);
+      expect(checkpoint.anchor, `checkpoint ${checkpoint.seq.toString()} anchored`).to.not.equal(null);
+      expect(checkpoint.ledgerTxId, `checkpoint ${checkpoint.seq.toString()} recorded on the ledger`).to.not.equal(null);
+      leaves += checkpoint.leafCount;
+    }
+    const logs = await anchoredLogs();
+    expect(logs.map((log) => log.root).sort(), 'each root anchored exactly once').to.deep.equal(ordered.map((c) => c.root).sort());
+    expect(new Set(logs.map((log) => log.root)).size).to.equal(logs.length);
+
+    const db = await openDatabase({ databaseUrl: undefined, dataDir });
+    try {
+      const counts = z
+        .object({ total: z.coerce.number(), unassigned: z.coerce.number() })
+        .parse((await db.query('SELECT count(*) AS total, count(*) FILTER (WHERE checkpoint_seq IS NULL) AS unassigned FROM evidence'))[0]);
+      expect(counts).to.deep.equal({ total: leaves, unassigned: 0 });
+      const ids = z.array(z.object({ id: z.string() })).parse(await db.query('SELECT id FROM evidence WHERE id = ANY($1)', [accepted]));
+      expect(ids.length, 'nothing answered as accepted is lost').to.equal(accepted.length);
+    } finally {
+      await db.close();
+    }
+
+    // And a court can check one: the first accepted reading's bundle verifies against the node.
+    await start();
+    const bundle = z.object({ data: z.unknown() }).parse((await call((await tokens())['custodian.auditor'] ?? '', 'GET', `/v1/evidence/${accepted[0] ?? ''}/bundle`)).body).data;
+    const result = await verifyBundle(bundle, { rpcUrl: node.url });
+    expect(result.ok, JSON.stringify(result.checks)).to.equal(true);
+    console.log(`      ${kills.toString()} kills, ${checkpoints.length.toString()} checkpoints, ${leaves.toString()} leaves, ${accepted.length.toString()} answered as accepted`);
+  });
+});
