@@ -6,27 +6,16 @@ import {
   type AnchorClient,
   type AnchorClientOptions,
   type AnchorRecord,
-  type CheckpointAnchor,
   createAnchorClient,
 } from '../../src/chain/anchor-client.js';
 import { ChainError } from '../../src/chain/chain-error.js';
 import { DEV_PRIVATE_KEY } from '../../src/chain/dev-chain.js';
+import { checkpoint, hash, rejection } from './support/anchors.js';
 import { type EdrChain, rpc, startEdrChain, until } from './support/edr.js';
 
 // Hardhat's public account #1: funded, but not the contract's owner.
 const OTHER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
-const hash = (byte: string) => `0x${byte.repeat(32)}`;
-const checkpoint = (byte: string, seq = 1): CheckpointAnchor => ({ root: hash(byte), checkpointHash: hash('ee'), seq });
 
-async function rejection(promise: Promise<unknown>): Promise<ChainError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ChainError) return error;
-    throw error;
-  }
-  throw new Error('expected a ChainError, the call succeeded');
-}
 
 describe('anchor client', function () {
   this.timeout(60_000);

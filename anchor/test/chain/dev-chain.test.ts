@@ -7,22 +7,11 @@ import { z } from 'zod';
 
 import { ANCHOR_ABI, ANCHORED_EVENT_TOPIC } from '../../src/chain/anchor-abi.js';
 import { type AnchorClient, createAnchorClient } from '../../src/chain/anchor-client.js';
-import { ChainError } from '../../src/chain/chain-error.js';
 import { DEV_PRIVATE_KEY, type DevChain, openDevChain } from '../../src/chain/dev-chain.js';
+import { checkpoint, hash, rejection } from './support/anchors.js';
 import { rpc } from './support/edr.js';
 
-const hash = (byte: string) => `0x${byte.repeat(32)}`;
-const checkpoint = (byte: string, seq: number) => ({ root: hash(byte), checkpointHash: hash('ee'), seq });
 
-async function rejection(promise: Promise<unknown>): Promise<ChainError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ChainError) return error;
-    throw error;
-  }
-  throw new Error('expected a ChainError, the call succeeded');
-}
 
 async function postJson(url: string, body: unknown): Promise<unknown> {
   const response = await fetch(url, {

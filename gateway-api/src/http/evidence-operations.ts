@@ -67,6 +67,30 @@ const anyCustodian = custodian('clerk', 'supervisor', 'auditor', 'device-gateway
 /** Text of a path parameter the schema guarantees. */
 const param = (params: Record<string, string>, name: string): string => params[name] ?? '';
 
+/** A GET of one thing by its `{id}`, for any custodian role. */
+const byId = (
+  operationId: string,
+  path: string,
+  summary: string,
+  tag: ServiceOperation['tag'],
+  response: z.ZodType,
+  run: (services: ServiceDependencies, id: string) => Promise<unknown>,
+): ServiceOperation => ({
+  operationId,
+  method: 'get',
+  path,
+  summary,
+  tag,
+  allowed: anyCustodian,
+  params: idParams,
+  response,
+  successStatus: 200,
+  prepare: (request) => {
+    const id = param(parse(idParams, request.params, 'path'), 'id');
+    return { body: undefined, run: (services) => run(services, id) };
+  },
+});
+
 const deviceView = (device: DeviceRecord): z.infer<typeof e.device> => ({
   id: device.id,
   warehouseId: device.warehouseId,
@@ -111,21 +135,10 @@ export const evidenceOperations: readonly ServiceOperation[] = [
       return { body, run: async ({ evidence: service }, context) => deviceView(await service.registerDevice(body, context)) };
     },
   },
-  {
-    operationId: 'getDevice',
-    method: 'get',
-    path: '/v1/devices/{id}',
-    summary: 'A registered device, its key and whether it is active',
-    tag: 'Devices',
-    allowed: anyCustodian,
-    params: idParams,
-    response: e.device,
-    successStatus: 200,
-    prepare: (request) => {
-      const id = param(parse(idParams, request.params, 'path'), 'id');
-      return { body: undefined, run: async ({ evidence: service }) => deviceView(await service.device(id)) };
-    },
-  },
+  byId('getDevice', '/v1/devices/{id}', 'A registered device, its key and whether it is active', 'Devices', e.device, async ({ evidence }, id) =>
+    deviceView(await evidence.device(id)),
+  ),
+
   {
     operationId: 'deactivateDevice',
     method: 'post',
@@ -162,36 +175,24 @@ export const evidenceOperations: readonly ServiceOperation[] = [
       return { body, run: ({ evidence: service }, context) => service.submitBatch(body.items, context) };
     },
   },
-  {
-    operationId: 'getEvidence',
-    method: 'get',
-    path: '/v1/evidence/{id}',
-    summary: 'A piece of evidence: its record exactly as hashed, its leaf hash and index, links, and its checkpoint once cut',
-    tag: 'Evidence',
-    allowed: anyCustodian,
-    params: idParams,
-    response: e.evidence,
-    successStatus: 200,
-    prepare: (request) => {
-      const id = param(parse(idParams, request.params, 'path'), 'id');
-      return { body: undefined, run: async ({ evidence: service }) => evidenceView(await service.evidence(id)) };
-    },
-  },
-  {
-    operationId: 'getEvidenceBundle',
-    method: 'get',
-    path: '/v1/evidence/{id}/bundle',
-    summary: 'The court bundle (wr-evidence-bundle/1) of a piece of evidence: record, device key, inclusion proof, checkpoint, anchor; 409 NOT_YET_ANCHORED until anchored',
-    tag: 'Evidence',
-    allowed: anyCustodian,
-    params: idParams,
-    response: e.evidenceBundle,
-    successStatus: 200,
-    prepare: (request) => {
-      const id = param(parse(idParams, request.params, 'path'), 'id');
-      return { body: undefined, run: ({ anchoring }) => anchoring.bundle(id) };
-    },
-  },
+  byId(
+    'getEvidence',
+    '/v1/evidence/{id}',
+    'A piece of evidence: its record exactly as hashed, its leaf hash and index, links, and its checkpoint once cut',
+    'Evidence',
+    e.evidence,
+    async ({ evidence }, id) => evidenceView(await evidence.evidence(id)),
+  ),
+
+  byId(
+    'getEvidenceBundle',
+    '/v1/evidence/{id}/bundle',
+    'The court bundle (wr-evidence-bundle/1) of a piece of evidence: record, device key, inclusion proof, checkpoint, anchor; 409 NOT_YET_ANCHORED until anchored',
+    'Evidence',
+    e.evidenceBundle,
+    ({ anchoring }, id) => anchoring.bundle(id),
+  ),
+
   {
     operationId: 'listCheckpoints',
     method: 'get',
