@@ -4,28 +4,19 @@
  * its own process, as `npm start` runs it; this process only generates load. Baseline in the same run: the same
  * encumbrance query on an embedded ledger in this process, without HTTP, authentication or JSON in between.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import { join } from 'node:path';
+import { startGatewayProcess } from './bench/gateway-process.js';
 import { actorsOf, ledgerFixture, lotJson, pledgeFlow } from './bench/ledger-fixture.js';
 import { drive, row } from './bench/stats.js';
-import { freePort } from '@wr/gateway-api/testing';
 
 const CLIENTS = 50;
 const READS = Number(process.env.BENCH_READS ?? 10_000);
 const FLOWS = Number(process.env.BENCH_HTTP_FLOWS ?? 400);
-const startScript = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'gateway-api', 'dist', 'src', 'cli', 'start.js');
-
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'wr-bench-gw-'));
-  const port = await freePort();
-  const env = { ...process.env, DATABASE_URL: '', DATA_DIR: join(dir, 'gateway'), PORT: String(port), ANCHOR_DEV_RPC_PORT: '0', LOG_LEVEL: 'warn', RATE_LIMIT_BURST: '1000000', RATE_LIMIT_PER_SECOND: '1000000' };
   // Baseline: the same query on an embedded ledger in this process. It runs first, so that no HTTP connection sits
   // idle meanwhile (the gateway closes idle keep-alive sockets after 5 s).
   const fixture = await ledgerFixture(join(dir, 'baseline'));
@@ -35,18 +26,10 @@ async function main(): Promise<void> {
   for (const [who, tx, args] of pledgeFlow(actors, 'R-B', 'LOT-B').slice(0, 4)) await ledger.submit(who, tx, args);
   const baseline = await drive(CLIENTS, READS, async () => void (await ledger.evaluate(actors.officer, 'GetEncumbrance', ['R-B'])));
   await ledger.close();
-  const server = spawn(process.execPath, [startScript], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const gateway = await startGatewayProcess({ dataDir: join(dir, 'gateway'), env: { DATABASE_URL: '' }, clients: CLIENTS });
   try {
-    for (let i = 0; ; i++) {
-      const up = await call('GET', '/healthz', undefined, undefined).then((status) => status === 200, () => false);
-      if (up) break;
-      if (i > 600 || server.exitCode !== null) throw new Error('the gateway did not start');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const tokens = z.record(z.string(), z.string()).parse(JSON.parse(await readFile(join(dir, 'gateway', 'dev-tokens.json'), 'utf8')));
     const http = async (who: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<void> => {
-      const status = await call(method, `/v1${path}`, tokens[who], body);
+      const { status } = await gateway.call(method, `/v1${path}`, gateway.tokens[who], body === undefined ? undefined : JSON.stringify(body));
       if (status >= 300) throw new Error(`${method} ${path}: ${status}`);
     };
     console.log(`gateway benchmark — embedded defaults (PGlite, embedded ledger), gateway in its own process, ${CLIENTS} concurrent clients\n`);
@@ -79,35 +62,8 @@ async function main(): Promise<void> {
     console.log(`  state changes ${changesPerSecond.toFixed(0)}/s (goal >= 200: ${changesPerSecond >= 200 ? 'met' : 'NOT met'})`);
     console.log(`  HTTP encumbrance vs ledger-only: throughput ${(reads.perSecond / baseline.perSecond).toFixed(2)}x, p50 ${(reads.p50 / baseline.p50).toFixed(2)}x`);
   } finally {
-    agent.destroy();
-    server.kill('SIGTERM');
-    if (server.exitCode === null) await once(server, 'exit');
+    await gateway.stop();
     await rm(dir, { recursive: true, force: true });
-  }
-
-  function call(method: string, path: string, token: string | undefined, body: unknown): Promise<number> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          method,
-          path,
-          agent,
-          headers: {
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-            ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
   }
 }
 

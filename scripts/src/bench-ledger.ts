@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { BlindWriteContract } from './bench/blind-write-contract.js';
 import { actorsOf, ledgerFixture } from './bench/ledger-fixture.js';
 import { receiptFlow, timeTransitions } from './bench/receipt-flow.js';
-import { drive, row, summarise, type Summary } from './bench/stats.js';
+import { drive, row, type Summary } from './bench/stats.js';
 
 const BLIND_WRITES = Number(process.env.BENCH_BLIND_WRITES ?? 4000);
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 400);

@@ -45,6 +45,7 @@ export function startAnchoring(options: AnchoringOptions): Anchoring {
   const { store, logger } = options;
   const now = options.now ?? (() => new Date());
   const holder = randomUUID();
+  const startedAt = now();
   const stopping = new AbortController();
   let state: AnchoringStatus['state'] = 'starting';
   let lastError: string | undefined;
@@ -84,7 +85,9 @@ export function startAnchoring(options: AnchoringOptions): Anchoring {
   async function round(client: AnchorClient): Promise<'more' | 'idle'> {
     for (const entry of await store.unfinished()) await finish(client, entry);
     const backlog = await store.backlog();
-    const due = backlog.leaves >= options.maxLeaves || (backlog.leaves > 0 && (forceCut || !backlog.lastCutAt || now().getTime() - backlog.lastCutAt.getTime() >= options.intervalMs));
+    // Before the first checkpoint, the interval runs from the worker's start.
+    const since = (backlog.lastCutAt ?? startedAt).getTime();
+    const due = backlog.leaves >= options.maxLeaves || (backlog.leaves > 0 && (forceCut || now().getTime() - since >= options.intervalMs));
     if (!due) {
       if (backlog.leaves === 0) for (const resolve of waiters) resolve();
       return 'idle';

@@ -1,3 +1,4 @@
+import { isBase64 } from '@wr/anchor';
 import { idPattern, refIdPattern } from '@wr/chaincode/model';
 import { z } from 'zod';
 
@@ -77,8 +78,11 @@ export const envelope = z.strictObject({
 });
 export type Envelope = z.infer<typeof envelope>;
 
-/** Standard base64 (RFC 4648 section 4, padded): Ed25519's 64 raw bytes, or an ECDSA P-256 signature in DER. */
-export const signature = z.base64().min(4).max(200);
+/**
+ * Standard base64 (RFC 4648 section 4, padded): Ed25519's 64 raw bytes, or an ECDSA P-256 signature in DER. Canonical
+ * only (no stray padding bits), as the evidence bundle's verifier requires: one signature, one spelling.
+ */
+export const signature = z.string().min(4).max(200).refine(isBase64, 'must be canonical padded base64 (RFC 4648 section 4)');
 
 /**
  * One item of a batch: the envelope and its signature as the device produced them, and optionally the lot or receipt

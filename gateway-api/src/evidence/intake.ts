@@ -1,11 +1,12 @@
+import { InvalidArgumentError, sha256 } from '@wr/anchor';
 import { z } from 'zod';
 import type { AuditEntry, AuditLog } from '../db/audit-log.js';
 import type { Database } from '../db/database.js';
-import { deviceId, evidenceItem, evidenceLimits, jsonDepth, type EvidenceItem } from './envelope.js';
+import { deviceId, evidenceItem, evidenceLimits, jsonDepth } from './envelope.js';
 import { EvidenceError, type ItemRejectionCode } from './errors.js';
-import { jcs } from './jcs.js';
+import { jcs, jcsBytes } from './jcs.js';
 import { parseDeviceKey, verifyDeviceSignature, type DeviceAlgorithm, type DeviceKey } from './keys.js';
-import { leafHash, newEvidenceId, sha256Of } from './leaf.js';
+import { leafHash, newEvidenceId, newEvidenceIds, sha256Of } from './leaf.js';
 import type { ObjectStore } from './object-store.js';
 import { evidenceStore, type DeviceRecord, type NewLeaf, type Rejection, type StoredEvidence } from './store.js';
 
@@ -97,11 +98,23 @@ export interface EvidenceService {
   evidence(id: string): Promise<StoredEvidence>;
 }
 
-/** An item that passed every check that needs no lock: what is left is its seq against the device's last one. */
+/**
+ * An item that passed every check that needs no lock, with its leaf ready: what is left is its seq against the
+ * device's last one, under the device's lock.
+ */
 interface Candidate {
   readonly index: number;
-  readonly item: EvidenceItem;
-  readonly itemSha256: Buffer;
+  readonly raw: unknown;
+  readonly leaf: NewLeaf & { readonly deviceId: string; readonly deviceSeq: number };
+}
+
+/** An item refused before the transaction, and who it claims to come from when that can be read. */
+interface Refusal {
+  readonly index: number;
+  readonly raw: unknown;
+  readonly code: ItemRejectionCode;
+  readonly message: string;
+  readonly claimed: { readonly deviceId: string; readonly seq: number } | undefined;
 }
 
 export function evidenceService(options: EvidenceServiceOptions): EvidenceService {
@@ -142,91 +155,92 @@ export function evidenceService(options: EvidenceServiceOptions): EvidenceServic
         throw new EvidenceError('MALFORMED_BATCH', `items nest at most ${evidenceLimits.bodyDepth.toString()} levels`);
       }
       const receivedAt = now();
+      const receivedAtText = receivedAt.toISOString();
       const results: ItemResult[] = [];
       const rejections: Rejection[] = [];
-      const reject = (index: number, itemSha256: Buffer, code: ItemRejectionCode, message: string, claimed?: { deviceId: string; seq: number }): void => {
+      const reject = (index: number, raw: unknown, code: ItemRejectionCode, message: string, claimed?: { deviceId: string; seq: number }): void => {
         results[index] = { status: 'rejected', code, message };
-        rejections.push({ deviceId: claimed?.deviceId ?? null, deviceSeq: claimed?.seq ?? null, code, detail: message, itemSha256 });
+        rejections.push({ deviceId: claimed?.deviceId ?? null, deviceSeq: claimed?.seq ?? null, code, detail: message, itemSha256: itemSha256(raw) });
       };
 
-      // Checks that need no lock, first: a batch holds its device locks only while it compares sequence numbers.
-      const parsed = items.map((raw, index) => ({ index, raw, itemSha256: sha256Of(jcs(raw)), result: evidenceItem.safeParse(raw) }));
-      const keys = await deviceKeys(store, parsed.flatMap((entry) => (entry.result.success ? [entry.result.data.envelope.deviceId] : [])));
-      const candidates: Candidate[] = [];
-      for (const { index, itemSha256, result, raw } of parsed) {
-        if (!result.success) {
-          reject(index, itemSha256, 'MALFORMED_ITEM', describe(result.error), claimedBy(raw));
-          continue;
-        }
+      // Every check that needs no lock, and every leaf's JCS and hash, before the transaction: it holds the devices'
+      // locks (and, on PGlite, the only connection) for the sequence comparison and the inserts alone.
+      const parsed = items.map((raw) => evidenceItem.safeParse(raw));
+      const keys = await deviceKeys(store, parsed.flatMap((result) => (result.success ? [result.data.envelope.deviceId] : [])));
+      const ids = newEvidenceIds(receivedAt, items.length);
+      const check = async (index: number, raw: unknown, result: (typeof parsed)[number]): Promise<Candidate | Refusal> => {
+        if (!result.success) return { index, raw, code: 'MALFORMED_ITEM', message: describe(result.error), claimed: claimedBy(raw) };
         const item = result.data;
-        const claimed = { deviceId: item.envelope.deviceId, seq: item.envelope.seq };
-        const signed = Buffer.from(jcs(item.envelope), 'utf8');
+        const { deviceId, seq } = item.envelope;
+        const refuse = (code: ItemRejectionCode, message: string): Refusal => ({ index, raw, code, message, claimed: { deviceId, seq } });
+        const signed = canonical(item.envelope);
+        if (typeof signed === 'string') return refuse('MALFORMED_ITEM', `envelope: ${signed}`);
         if (signed.byteLength > evidenceLimits.envelopeBytes) {
-          reject(index, itemSha256, 'ENVELOPE_TOO_LARGE', `the envelope is ${signed.byteLength.toString()} bytes (JCS); at most ${evidenceLimits.envelopeBytes.toString()}`, claimed);
-          continue;
+          return refuse('ENVELOPE_TOO_LARGE', `the envelope is ${signed.byteLength.toString()} bytes (JCS); at most ${evidenceLimits.envelopeBytes.toString()}`);
         }
-        const device = keys.get(claimed.deviceId);
-        if (device === undefined) {
-          reject(index, itemSha256, 'UNKNOWN_DEVICE', `no device ${claimed.deviceId} is registered`, claimed);
-          continue;
-        }
-        if (!device.active) {
-          reject(index, itemSha256, 'DEVICE_INACTIVE', `device ${claimed.deviceId} is deactivated`, claimed);
-          continue;
-        }
-        if (!verifyDeviceSignature(device.key, signed, Buffer.from(item.signature, 'base64'))) {
-          reject(index, itemSha256, 'BAD_SIGNATURE', `the signature is not device ${claimed.deviceId}'s ${device.key.algorithm} signature of the envelope's JCS bytes`, claimed);
-          continue;
+        const device = keys.get(deviceId);
+        if (device === undefined) return refuse('UNKNOWN_DEVICE', `no device ${deviceId} is registered`);
+        if (!device.active) return refuse('DEVICE_INACTIVE', `device ${deviceId} is deactivated`);
+        if (!(await verifyDeviceSignature(device.key, signed, Buffer.from(item.signature, 'base64')))) {
+          return refuse('BAD_SIGNATURE', `the signature is not device ${deviceId}'s ${device.key.algorithm} signature of the envelope's JCS bytes`);
         }
         const outOfWindow = clockWindow(Date.parse(item.envelope.ts), receivedAt.getTime(), options);
-        if (outOfWindow !== undefined) {
-          reject(index, itemSha256, 'TS_OUT_OF_WINDOW', outOfWindow, claimed);
-          continue;
-        }
-        candidates.push({ index, item, itemSha256 });
+        if (outOfWindow !== undefined) return refuse('TS_OUT_OF_WINDOW', outOfWindow);
+        const recordJcs = jcs({ type: 'device-reading', envelope: item.envelope, signature: item.signature, receivedAt: receivedAtText });
+        const leaf = {
+          id: ids[index] ?? newEvidenceId(receivedAt),
+          kind: 'device-reading',
+          recordJcs,
+          leafHash: leafHash(recordJcs),
+          deviceId,
+          deviceSeq: seq,
+          ...(item.lotId === undefined ? {} : { lotId: item.lotId }),
+          ...(item.receiptId === undefined ? {} : { receiptId: item.receiptId }),
+          submittedBy: context.submittedBy,
+          receivedAt,
+        } as const;
+        return { index, raw, leaf };
+      };
+      // The signatures are checked on libuv's thread pool, all of a batch at once, while this thread serves the others.
+      const candidates: Candidate[] = [];
+      for (const outcome of await Promise.all(parsed.map((result, index) => check(index, items[index], result)))) {
+        if ('leaf' in outcome) candidates.push(outcome);
+        else reject(outcome.index, outcome.raw, outcome.code, outcome.message, outcome.claimed);
       }
 
-      const receivedAtText = receivedAt.toISOString();
       await db.transaction(async (tx) => {
         const locked = evidenceStore(tx);
-        const devices = await locked.lockDevices(candidates.map((candidate) => candidate.item.envelope.deviceId));
-        const stored = await locked.storedSeqs(candidates.map(({ item }) => ({ deviceId: item.envelope.deviceId, seq: item.envelope.seq })));
+        const devices = await locked.lockDevices(candidates.map(({ leaf }) => leaf.deviceId));
         const lastSeq = new Map([...devices].map(([id, state]) => [id, state.lastSeq]));
+        // The store keeps a device's last seq at the highest it holds for the device: a seq above it cannot be stored,
+        // so only seqs at or below it are looked up, to tell a replay from a seq that went backwards.
+        const stored = await locked.storedSeqs(
+          candidates.flatMap(({ leaf }) => {
+            const last = lastSeq.get(leaf.deviceId);
+            return last !== undefined && leaf.deviceSeq <= last ? [{ deviceId: leaf.deviceId, seq: leaf.deviceSeq }] : [];
+          }),
+        );
         const leaves: (NewLeaf & { readonly index: number; readonly gap?: { fromSeq: number; toSeq: number } })[] = [];
-        for (const { index, item, itemSha256 } of candidates) {
-          const { deviceId, seq } = item.envelope;
+        for (const { index, raw, leaf } of candidates) {
+          const { deviceId, deviceSeq: seq } = leaf;
           const claimed = { deviceId, seq };
           const key = `${deviceId} ${seq.toString()}`;
           // Deactivated since the first look: the lock makes this answer final for this batch.
           if (devices.get(deviceId)?.active !== true) {
-            reject(index, itemSha256, 'DEVICE_INACTIVE', `device ${deviceId} is deactivated`, claimed);
+            reject(index, raw, 'DEVICE_INACTIVE', `device ${deviceId} is deactivated`, claimed);
             continue;
           }
           const last = lastSeq.get(deviceId);
           if (stored.has(key)) {
-            reject(index, itemSha256, 'SEQ_REPLAY', `device ${deviceId}'s seq ${seq.toString()} was accepted before`, claimed);
+            reject(index, raw, 'SEQ_REPLAY', `device ${deviceId}'s seq ${seq.toString()} was accepted before`, claimed);
             continue;
           }
           if (last !== undefined && seq <= last) {
-            reject(index, itemSha256, 'SEQ_NOT_INCREASING', `device ${deviceId}'s seq ${seq.toString()} is not above its last accepted seq ${last.toString()}`, claimed);
+            reject(index, raw, 'SEQ_NOT_INCREASING', `device ${deviceId}'s seq ${seq.toString()} is not above its last accepted seq ${last.toString()}`, claimed);
             continue;
           }
           const gap = last !== undefined && seq > last + 1 ? { fromSeq: last + 1, toSeq: seq - 1 } : undefined;
-          const recordJcs = jcs({ type: 'device-reading', envelope: item.envelope, signature: item.signature, receivedAt: receivedAtText });
-          leaves.push({
-            index,
-            id: newEvidenceId(receivedAt),
-            kind: 'device-reading',
-            recordJcs,
-            leafHash: leafHash(recordJcs),
-            deviceId,
-            deviceSeq: seq,
-            ...(gap ? { seqGapFrom: gap.fromSeq, gap } : {}),
-            ...(item.lotId === undefined ? {} : { lotId: item.lotId }),
-            ...(item.receiptId === undefined ? {} : { receiptId: item.receiptId }),
-            submittedBy: context.submittedBy,
-            receivedAt,
-          });
+          leaves.push({ ...leaf, index, ...(gap ? { seqGapFrom: gap.fromSeq, gap } : {}) });
           lastSeq.set(deviceId, seq);
           stored.add(key);
         }
@@ -240,11 +254,6 @@ export function evidenceService(options: EvidenceServiceOptions): EvidenceServic
             ...(leaf.gap ? { seqGap: leaf.gap } : {}),
           };
         });
-        const newest = new Map<string, { deviceId: string; seq: number; evidenceId: string }>();
-        for (const leaf of leaves) {
-          if (leaf.deviceId !== undefined && leaf.deviceSeq !== undefined) newest.set(leaf.deviceId, { deviceId: leaf.deviceId, seq: leaf.deviceSeq, evidenceId: leaf.id });
-        }
-        await locked.setLastSeqs([...newest.values()]);
         await locked.logRejections(rejections, { receivedAt, submittedBy: context.submittedBy, requestId: context.audit.requestId });
         await audit.append(context.audit, tx);
       });
@@ -321,6 +330,25 @@ export function evidenceService(options: EvidenceServiceOptions): EvidenceServic
       return found;
     },
   };
+}
+
+/** The JCS bytes of a value, or why it has none (e.g. a lone surrogate in a reading's value, which I-JSON excludes). */
+function canonical(value: unknown): Buffer | string {
+  try {
+    return jcsBytes(value);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) return error.message;
+    throw error;
+  }
+}
+
+/**
+ * SHA-256 of an item's JCS text, for the refusals' log. Computed for refused items only; an item that has no JCS text
+ * (one with a lone surrogate, which I-JSON and so RFC 8785 exclude) is logged with the hash of its JSON.stringify text.
+ */
+function itemSha256(raw: unknown): Buffer {
+  const bytes = canonical(raw);
+  return typeof bytes === 'string' ? sha256Of(JSON.stringify(raw)) : sha256(bytes);
 }
 
 /** The parsed keys of the devices named in a batch (one query); unknown devices are absent. */

@@ -1,8 +1,9 @@
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { InvalidArgumentError, deviceAlgorithms, parseDevicePublicKey, type DeviceAlgorithm } from '@wr/anchor';
+import { verify, type KeyObject } from 'node:crypto';
 import { EvidenceError } from './errors.js';
 
-export const deviceAlgorithms = ['Ed25519', 'ECDSA-P256'] as const;
-export type DeviceAlgorithm = (typeof deviceAlgorithms)[number];
+// The algorithms are the evidence bundle's (DESIGN.md section 6): one list, anchor's, for the gateway and the verifier.
+export { deviceAlgorithms, type DeviceAlgorithm };
 
 /** A device's public key, parsed, with the SPKI PEM it is stored and published as. */
 export interface DeviceKey {
@@ -12,34 +13,33 @@ export interface DeviceKey {
   readonly pem: string;
 }
 
-const spkiPem = /^\s*-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END PUBLIC KEY-----\s*$/;
-
 /**
- * Parses an SPKI PEM public key and checks that it is a key of `algorithm`; INVALID_PUBLIC_KEY otherwise. Only a
- * `PUBLIC KEY` PEM is accepted: node would also derive a public key from a certificate or a private key, and a
- * private key sent here must be refused, not quietly used.
+ * Parses an SPKI PEM public key of `algorithm` with anchor's parser, the one the verifier reads bundles' keys with, so
+ * that the gateway registers no key a bundle could not be checked with; INVALID_PUBLIC_KEY otherwise. Only a
+ * `PUBLIC KEY` block is taken (never a private key or a certificate handed in its place); white space around it is.
  */
 export function parseDeviceKey(algorithm: DeviceAlgorithm, pem: string): DeviceKey {
-  if (!spkiPem.test(pem)) throw new EvidenceError('INVALID_PUBLIC_KEY', 'publicKey must be one SPKI PEM block (-----BEGIN PUBLIC KEY-----)');
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: pem, format: 'pem' });
+    key = parseDevicePublicKey(algorithm, `${pem.trim()}\n`);
   } catch (error) {
-    // Whatever node reports, a PEM it cannot read is the caller's input; the reason is in the message, not a code.
-    throw new EvidenceError('INVALID_PUBLIC_KEY', `publicKey is not a readable SPKI public key (${error instanceof Error ? error.message : 'unreadable'})`);
-  }
-  const matches =
-    algorithm === 'Ed25519' ? key.asymmetricKeyType === 'ed25519' : key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
-  if (!matches) {
-    const found = key.asymmetricKeyType === 'ec' ? `EC ${key.asymmetricKeyDetails?.namedCurve ?? 'unknown curve'}` : (key.asymmetricKeyType ?? 'unknown');
-    throw new EvidenceError('INVALID_PUBLIC_KEY', `publicKey is a ${found} key, not ${algorithm}`);
+    // Anchor's refusals (not a PEM block, not SPKI, not canonical DER, another algorithm) are all the caller's input.
+    if (error instanceof InvalidArgumentError) throw new EvidenceError('INVALID_PUBLIC_KEY', `publicKey: ${error.message}`);
+    throw error;
   }
   return { algorithm, key, pem: key.export({ type: 'spki', format: 'pem' }).toString() };
 }
 
-/** Whether `signature` is the device's signature of `data`: Ed25519 (pure, 64 bytes) or ECDSA P-256 with SHA-256, DER. */
-export function verifyDeviceSignature(device: DeviceKey, data: Uint8Array, signature: Uint8Array): boolean {
-  return device.algorithm === 'Ed25519'
-    ? verify(null, data, device.key, signature)
-    : verify('sha256', data, { key: device.key, dsaEncoding: 'der' }, signature);
+/**
+ * Whether `signature` is the device's signature of `data`: Ed25519 (pure, 64 bytes) or ECDSA P-256 with SHA-256, DER.
+ * The same check as anchor's checkEnvelopeSignature, on a key parsed once per batch and on the JCS bytes the intake
+ * has already measured (that one re-parses the PEM and re-canonicalises the envelope on every call). Run on libuv's
+ * thread pool, so that a batch's signatures do not hold up the event loop.
+ */
+export function verifyDeviceSignature(device: DeviceKey, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const done = (error: Error | null, valid: boolean): void => (error === null ? resolve(valid) : reject(error));
+    if (device.algorithm === 'Ed25519') verify(null, data, device.key, signature, done);
+    else verify('sha256', data, { key: device.key, dsaEncoding: 'der' }, signature, done);
+  });
 }

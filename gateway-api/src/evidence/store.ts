@@ -107,12 +107,12 @@ export interface EvidenceStore {
   lockDevices(ids: readonly string[]): Promise<Map<string, LockedDevice>>;
   /** Which of these (device, seq) pairs are already stored, as `${deviceId} ${seq}`. */
   storedSeqs(pairs: readonly { readonly deviceId: string; readonly seq: number }[]): Promise<Set<string>>;
-  /** Records the last accepted seq of devices (after their leaves are appended, under their row locks). */
-  setLastSeqs(entries: readonly { readonly deviceId: string; readonly seq: number; readonly evidenceId: string }[]): Promise<void>;
   /**
    * Appends leaves in the given order and returns their leaf indices. Takes the next indices from the one-row counter
    * in the same transaction: indices are assigned in commit order and a rollback returns them, so committed leaves
-   * never have a gap.
+   * never have a gap. In the same statement, raises each device's last accepted seq to the highest of its new leaves
+   * (never lowers it): a device's last seq is always the highest seq stored for it. Device leaves are meant to be
+   * appended under their devices' locks ({@link lockDevices}).
    */
   appendLeaves(leaves: readonly NewLeaf[]): Promise<number[]>;
   logRejections(rejections: readonly Rejection[], context: { readonly receivedAt: Date; readonly submittedBy: string; readonly requestId: string }): Promise<void>;
@@ -282,56 +282,56 @@ export function evidenceStore(db: Queryable): EvidenceStore {
       return new Set(rows.map((row) => `${row.device_id} ${row.device_seq.toString()}`));
     },
 
-    async setLastSeqs(entries) {
-      if (entries.length === 0) return;
-      await db.query(
-        `INSERT INTO device_sequences (device_id, last_seq, last_evidence_id)
-         SELECT x.device_id, x.last_seq, x.last_evidence_id
-         FROM jsonb_to_recordset($1::jsonb) AS x (device_id text, last_seq bigint, last_evidence_id text)
-         ON CONFLICT (device_id) DO UPDATE SET last_seq = EXCLUDED.last_seq, last_evidence_id = EXCLUDED.last_evidence_id, updated_at = now()`,
-        [JSON.stringify(entries.map((entry) => ({ device_id: entry.deviceId, last_seq: entry.seq, last_evidence_id: entry.evidenceId })))],
-      );
-    },
-
     async appendLeaves(leaves) {
       if (leaves.length === 0) return [];
+      // One round trip: the counter, the leaves and the devices' last seqs. The leaves' rows are read from one jsonb
+      // parameter (one statement whatever the batch size, no parameter limit to meet).
       const { first } = parseRow(
         z.object({ first: int8Number }),
         await db.query(
-          'UPDATE evidence_leaf_counter SET next_leaf_index = next_leaf_index + $1 WHERE singleton RETURNING next_leaf_index - $1 AS first',
-          [leaves.length],
+          `WITH counter AS (
+             UPDATE evidence_leaf_counter SET next_leaf_index = next_leaf_index + $2 WHERE singleton RETURNING next_leaf_index - $2 AS first
+           ), leaves AS (
+             SELECT x.*, counter.first + x.n AS leaf_index
+             FROM jsonb_to_recordset($1::jsonb) AS x (n bigint, id text, kind text, record_jcs text, leaf_hash text, device_id text,
+                                                      device_seq bigint, seq_gap_from bigint, lot_id text, receipt_id text,
+                                                      submitted_by text, received_at timestamptz),
+                  counter
+           ), inserted AS (
+             INSERT INTO evidence (id, kind, record, record_jcs, leaf_hash, leaf_index, device_id, device_seq, seq_gap_from, lot_id,
+                                   receipt_id, submitted_by, received_at)
+             SELECT id, kind, record_jcs::jsonb, record_jcs, decode(leaf_hash, 'hex'), leaf_index, device_id, device_seq, seq_gap_from,
+                    lot_id, receipt_id, submitted_by, received_at
+             FROM leaves ORDER BY leaf_index
+           ), sequences AS (
+             INSERT INTO device_sequences (device_id, last_seq, last_evidence_id)
+             SELECT DISTINCT ON (device_id) device_id, device_seq, id FROM leaves WHERE device_id IS NOT NULL ORDER BY device_id, device_seq DESC
+             ON CONFLICT (device_id) DO UPDATE SET last_seq = EXCLUDED.last_seq, last_evidence_id = EXCLUDED.last_evidence_id, updated_at = now()
+               WHERE EXCLUDED.last_seq > device_sequences.last_seq
+           )
+           SELECT first FROM counter`,
+          [
+            JSON.stringify(
+              leaves.map((leaf, n) => ({
+                n,
+                id: leaf.id,
+                kind: leaf.kind,
+                record_jcs: leaf.recordJcs,
+                leaf_hash: leaf.leafHash.replace(/^0x/, ''),
+                device_id: leaf.deviceId ?? null,
+                device_seq: leaf.deviceSeq ?? null,
+                seq_gap_from: leaf.seqGapFrom ?? null,
+                lot_id: leaf.lotId ?? null,
+                receipt_id: leaf.receiptId ?? null,
+                submitted_by: leaf.submittedBy,
+                received_at: leaf.receivedAt.toISOString(),
+              })),
+            ),
+            leaves.length,
+          ],
         ),
       );
-      const indices = leaves.map((_, offset) => first + offset);
-      await db.query(
-        `INSERT INTO evidence (id, kind, record, record_jcs, leaf_hash, leaf_index, device_id, device_seq, seq_gap_from, lot_id,
-                               receipt_id, submitted_by, received_at)
-         SELECT x.id, x.kind, x.record_jcs::jsonb, x.record_jcs, decode(x.leaf_hash, 'hex'), x.leaf_index, x.device_id, x.device_seq,
-                x.seq_gap_from, x.lot_id, x.receipt_id, x.submitted_by, x.received_at
-         FROM jsonb_to_recordset($1::jsonb) AS x (id text, kind text, record_jcs text, leaf_hash text, leaf_index bigint, device_id text,
-                                                  device_seq bigint, seq_gap_from bigint, lot_id text, receipt_id text,
-                                                  submitted_by text, received_at timestamptz)
-         ORDER BY x.leaf_index`,
-        [
-          JSON.stringify(
-            leaves.map((leaf, offset) => ({
-              id: leaf.id,
-              kind: leaf.kind,
-              record_jcs: leaf.recordJcs,
-              leaf_hash: leaf.leafHash.replace(/^0x/, ''),
-              leaf_index: first + offset,
-              device_id: leaf.deviceId ?? null,
-              device_seq: leaf.deviceSeq ?? null,
-              seq_gap_from: leaf.seqGapFrom ?? null,
-              lot_id: leaf.lotId ?? null,
-              receipt_id: leaf.receiptId ?? null,
-              submitted_by: leaf.submittedBy,
-              received_at: leaf.receivedAt.toISOString(),
-            })),
-          ),
-        ],
-      );
-      return indices;
+      return leaves.map((_, offset) => first + offset);
     },
 
     async logRejections(rejections, context) {

@@ -232,6 +232,12 @@ for (const target of targets) {
         const otherKey = new TestDevice(device.id, 'Ed25519').item(11);
         const hour = 3_600_000;
         const huge = device.item(11, { readings: Array.from({ length: 200 }, (_, n) => ({ kind: 'temperature', value: n, note: 'x'.repeat(100) })) });
+        // The same signature bytes spelled with a padding bit set: it verifies, but the bundle's verifier takes one spelling.
+        const valid = device.item(11);
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+        const last = valid.signature.length - 3;
+        const respelled = `${valid.signature.slice(0, last)}${alphabet[alphabet.indexOf(valid.signature.charAt(last)) ^ 1] ?? ''}==`;
+        expect(Buffer.from(respelled, 'base64').equals(Buffer.from(valid.signature, 'base64'))).to.equal(true);
         const cases: [string, unknown][] = [
           ['BAD_SIGNATURE', tampered],
           ['BAD_SIGNATURE', otherKey],
@@ -246,6 +252,9 @@ for (const target of targets) {
           ['MALFORMED_ITEM', { envelope: device.envelope(11) }],
           ['MALFORMED_ITEM', { ...device.item(11), extra: 1 }],
           ['MALFORMED_ITEM', { ...device.item(11), signature: 'not base64!' }],
+          ['MALFORMED_ITEM', { ...valid, signature: respelled }],
+          // RFC 8785 takes I-JSON, which has no lone surrogates: such an envelope has no JCS bytes to check or anchor.
+          ['MALFORMED_ITEM', device.item(11, { readings: [{ kind: 'temperature', value: 'probe \ud800' }] })],
           ['MALFORMED_ITEM', device.item(11, { ts: '2026-11-20 08:00' })],
           ['MALFORMED_ITEM', device.item(11, { seq: -1 })],
           ['MALFORMED_ITEM', device.item(11, { readings: [{ value: 1 }] })],

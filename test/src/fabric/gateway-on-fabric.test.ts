@@ -1,5 +1,7 @@
 import { loadConfig, startGateway, type Gateway } from '@wr/gateway-api/server';
+import { jcsBytes, verifyBundle } from '@wr/anchor';
 import { expect } from 'chai';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,5 +76,21 @@ describe('the gateway with LEDGER=fabric: the HTTP API over the real network', f
     expect(health.checks.ledger).to.include({ status: 'up', kind: 'fabric' });
     expect(health.checks.ledger.height).to.be.greaterThan(5);
     expect(health.checks.projection.lagBlocks).to.equal(0);
+  });
+
+  it('anchors signed evidence and records the checkpoint on the Fabric ledger, where a lender reads it', async () => {
+    const keys = generateKeyPairSync('ed25519');
+    const device = { id: 'TEMP-F-1', warehouseId: 'WH-1', kind: 'temperature', algorithm: 'Ed25519', publicKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+    expect((await call('custodian.supervisor', 'POST', '/devices', device)).status).to.equal(201);
+    const envelope = { deviceId: device.id, seq: 1, ts: new Date().toISOString(), readings: [{ sensor: 'probe', kind: 'temperature', value: 4.1, unit: 'Cel' }], attachments: [] };
+    const item = { envelope, signature: sign(null, jcsBytes(envelope), keys.privateKey).toString('base64'), lotId: 'LOT-F' };
+    const submitted = await call('custodian.device-gateway', 'POST', '/evidence', { items: [item] });
+    const id = (submitted.body.data as { items: { id: string }[] }).items[0]?.id ?? expect.fail('not accepted');
+    await gateway.anchoringSettled(60_000);
+    const bundle = (await call('custodian.auditor', 'GET', `/evidence/${id}/bundle`)).body.data as { ledger: { txId: string } | null };
+    expect((await verifyBundle(bundle, { rpcUrl: gateway.anchorRpcUrl() ?? '' })).ok).to.equal(true);
+    const checkpoint = await call('lender.officer', 'GET', '/checkpoints/0');
+    expect(checkpoint.body.data).to.deep.include({ ledgerTxId: bundle.ledger?.txId });
+    expect(bundle.ledger?.txId).to.match(/^[0-9a-f]{64}$/);
   });
 });
