@@ -1,7 +1,10 @@
 # Shared settings of the network scripts (sourced). Everything listens on 127.0.0.1.
-#   FABRIC_BIN          folder with peer, orderer, configtxgen, cryptogen, osnadmin (required)
-#   FABRIC_CFG          folder with Fabric's core.yaml and orderer.yaml (default: $FABRIC_BIN/../config, as in
-#                       Fabric's release archives)
+#   NETWORK_RUNTIME     binaries (default): Fabric's binaries from FABRIC_BIN; or docker: the official images
+#                       (hyperledger/fabric-orderer, -peer, -tools) run by Docker Compose, host networking
+#   FABRIC_BIN          binaries: folder with peer, orderer, configtxgen, cryptogen, osnadmin (required)
+#   FABRIC_CFG          binaries: folder with Fabric's core.yaml and orderer.yaml (default: $FABRIC_BIN/../config, as
+#                       in Fabric's release archives); docker: taken from the images
+#   FABRIC_IMAGE_TAG    docker: tag of the official images (default 2.5)
 #   NETWORK_DIR         where the network keeps its files (default: network/.run)
 #   NETWORK_PORT_BASE   first of the ports used (default 17000)
 
@@ -10,6 +13,9 @@ NET_DIR=${NETWORK_DIR:-$NETWORK_HOME/.run}
 PORT_BASE=${NETWORK_PORT_BASE:-17000}
 CHANNEL=receipts
 ORGS=(custodian lender borrower)
+RUNTIME=${NETWORK_RUNTIME:-binaries}
+IMAGE_TAG=${FABRIC_IMAGE_TAG:-2.5}
+COMPOSE_PROJECT=wr-receipts-$PORT_BASE
 
 PORT_ORDERER=$((PORT_BASE + 50))
 PORT_ORDERER_ADMIN=$((PORT_BASE + 53))
@@ -18,14 +24,79 @@ PORT_ORDERER_OPS=$((PORT_BASE + 443))
 fail() { echo "network: $*" >&2; exit 1; }
 
 require_fabric() {
-  [ -n "${FABRIC_BIN:-}" ] || fail "FABRIC_BIN is not set: name the folder holding Fabric 2.5's peer, orderer, configtxgen, cryptogen and osnadmin"
-  for tool in peer orderer configtxgen cryptogen osnadmin; do
-    [ -x "$FABRIC_BIN/$tool" ] || fail "FABRIC_BIN=$FABRIC_BIN has no executable $tool"
+  case $RUNTIME in
+    binaries)
+      [ -n "${FABRIC_BIN:-}" ] || fail "FABRIC_BIN is not set: name the folder holding Fabric 2.5's peer, orderer, configtxgen, cryptogen and osnadmin (or NETWORK_RUNTIME=docker)"
+      for tool in peer orderer configtxgen cryptogen osnadmin; do
+        [ -x "$FABRIC_BIN/$tool" ] || fail "FABRIC_BIN=$FABRIC_BIN has no executable $tool"
+      done
+      FABRIC_CFG=${FABRIC_CFG:-$(cd "$FABRIC_BIN/.." && pwd)/config}
+      for file in core.yaml orderer.yaml; do
+        [ -f "$FABRIC_CFG/$file" ] || fail "FABRIC_CFG=$FABRIC_CFG has no $file (Fabric's sample configuration, as in its release archives)"
+      done
+      export PATH=$FABRIC_BIN:$PATH
+      ;;
+    docker)
+      command -v docker >/dev/null || fail "NETWORK_RUNTIME=docker needs the docker command"
+      docker compose version >/dev/null 2>&1 || fail "NETWORK_RUNTIME=docker needs Docker Compose v2 (docker compose)"
+      FABRIC_CFG=$NET_DIR/fabric-config
+      # The command-line tools run from the tools image, with the variables the scripts export (as_admin_of).
+      peer() { fabric_tool peer "$@"; }
+      configtxgen() { fabric_tool configtxgen "$@"; }
+      cryptogen() { fabric_tool cryptogen "$@"; }
+      osnadmin() { fabric_tool osnadmin "$@"; }
+      ;;
+    *) fail "NETWORK_RUNTIME must be binaries or docker, not $RUNTIME" ;;
+  esac
+}
+
+# The Fabric variables exported in this shell, as `-e NAME` options for docker.
+fabric_env_options() {
+  local name
+  for name in $(compgen -e); do
+    case $name in CORE_* | ORDERER_* | FABRIC_CFG_PATH | FABRIC_LOGGING_SPEC) printf '%s\n' -e "$name" ;; esac
   done
-  FABRIC_CFG=${FABRIC_CFG:-$(cd "$FABRIC_BIN/.." && pwd)/config}
-  for file in core.yaml orderer.yaml; do
-    [ -f "$FABRIC_CFG/$file" ] || fail "FABRIC_CFG=$FABRIC_CFG has no $file (Fabric's sample configuration, as in its release archives)"
-  done
+}
+
+# Docker mode: runs a Fabric command-line tool in hyperledger/fabric-tools, on the host network, as this user, with the
+# network's files at the same paths.
+fabric_tool() {
+  local options; mapfile -t options < <(fabric_env_options)
+  docker run --rm --network host --user "$(id -u):$(id -g)" -v "$NETWORK_HOME:$NETWORK_HOME:ro" -v "$NET_DIR:$NET_DIR" \
+    -w "$NET_DIR" "${options[@]}" "hyperledger/fabric-tools:$IMAGE_TAG" "$@"
+}
+
+# Docker mode: Fabric's sample core.yaml and orderer.yaml, from the images, into $FABRIC_CFG.
+docker_fabric_config() {
+  mkdir -p "$FABRIC_CFG"
+  docker run --rm "hyperledger/fabric-peer:$IMAGE_TAG" cat /etc/hyperledger/fabric/core.yaml >"$FABRIC_CFG/core.yaml"
+  docker run --rm "hyperledger/fabric-orderer:$IMAGE_TAG" cat /etc/hyperledger/fabric/orderer.yaml >"$FABRIC_CFG/orderer.yaml"
+}
+
+# Runs Fabric node $1 (orderer or peer-<org>), image $2 (orderer or peer), command "${@:3}", with the variables
+# exported in the calling subshell, logging to $NET_DIR/logs/$1.log. Binaries: this process becomes the node.
+# Docker: the node becomes a service of $NET_DIR/compose.yaml, started by Docker Compose, whose log this process
+# follows (so its pid stands for the node, as with binaries).
+run_node() {
+  local name=$1 image=$2; shift 2
+  if [ "$RUNTIME" = binaries ]; then exec "$@" >"$NET_DIR/logs/$name.log" 2>&1; fi
+  local compose=$NET_DIR/compose.yaml var
+  [ -f "$compose" ] || echo "services:" >"$compose"
+  {
+    echo "  $name:"
+    echo "    image: hyperledger/fabric-$image:$IMAGE_TAG"
+    echo "    network_mode: host"
+    echo "    user: \"$(id -u):$(id -g)\""
+    echo "    working_dir: $NET_DIR"
+    echo "    volumes: ['$NETWORK_HOME:$NETWORK_HOME:ro', '$NET_DIR:$NET_DIR']"
+    echo "    environment:"
+    for var in $(compgen -e); do
+      case $var in CORE_* | ORDERER_* | FABRIC_CFG_PATH) echo "      $var: '${!var}'" ;; esac
+    done
+    printf '    command: ['; printf "'%s', " "$@"; echo ']'
+  } >>"$compose"
+  docker compose -f "$compose" -p "$COMPOSE_PROJECT" up -d "$name" >>"$NET_DIR/logs/compose.log" 2>&1
+  exec docker compose -f "$compose" -p "$COMPOSE_PROJECT" logs --no-log-prefix -f "$name" >"$NET_DIR/logs/$name.log" 2>&1
 }
 
 # org -> MSP id, domain and ports (peer, chaincode, operations)

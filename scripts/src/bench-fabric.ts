@@ -39,8 +39,8 @@ async function actorsFrom(custodian: DevCa, lender: DevCa, borrower: DevCa): Pro
 }
 
 async function main(): Promise<void> {
-  if (!process.env.FABRIC_BIN) {
-    console.error('bench-fabric: FABRIC_BIN is not set (the folder with peer, orderer, configtxgen, cryptogen, osnadmin)');
+  if (!process.env.FABRIC_BIN && process.env.NETWORK_RUNTIME !== 'docker') {
+    console.error('bench-fabric: FABRIC_BIN is not set (the folder with peer, orderer, configtxgen, cryptogen, osnadmin), nor NETWORK_RUNTIME=docker');
     process.exitCode = 2;
     return;
   }
