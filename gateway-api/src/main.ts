@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -98,6 +99,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       intervalMs: config.anchor.intervalMs,
       maxLeaves: config.anchor.maxLeaves,
       logger,
+      holder: `${hostname()}:${config.dataDir}`,
     });
     cleanup.unshift(async () => {
       await anchoring.stop();

@@ -1,5 +1,4 @@
 import type { AnchorClient, AnchorRecord, Checkpoint } from '@wr/anchor';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CheckpointStore, StoredCheckpoint } from './checkpoint-store.js';
 
@@ -20,6 +19,11 @@ export interface AnchoringOptions {
   readonly intervalMs: number;
   readonly maxLeaves: number;
   readonly logger: Logger;
+  /**
+   * Who holds the worker's lease: stable across restarts of the same gateway (its host and data folder), so that a
+   * gateway restarted after a crash takes its lease back at once instead of waiting for it to expire.
+   */
+  readonly holder: string;
   /** Clock for checkpoint times (tests). */
   readonly now?: () => Date;
 }
@@ -44,7 +48,7 @@ const MAX_BACKOFF_MS = 30_000;
 export function startAnchoring(options: AnchoringOptions): Anchoring {
   const { store, logger } = options;
   const now = options.now ?? (() => new Date());
-  const holder = randomUUID();
+  const holder = options.holder;
   const startedAt = now();
   const stopping = new AbortController();
   let state: AnchoringStatus['state'] = 'starting';
