@@ -228,7 +228,7 @@ async function health(
 }
 
 function anchorHealth(status: AnchoringStatus, chain: AnchorChain | undefined): HealthCheck {
-  const detail = { state: status.state, chain: chain?.kind ?? null, rpcUrl: chain?.rpcUrl ?? null, contract: chain?.client.contract() ?? null, lastAnchoredSeq: status.lastAnchoredSeq ?? null };
+  const detail = { state: status.state, chain: chain?.kind ?? null, rpcUrl: chain?.rpcUrl ?? null, contract: chain?.client.contract() ?? null, lastAnchoredSeq: status.lastAnchoredSeq ?? null, waitingLeaves: status.waitingLeaves ?? null };
   if (status.state === 'failing') return { status: 'degraded', ...detail, error: status.lastError };
   return { status: 'up', ...detail };
 }

@@ -8,6 +8,8 @@ export interface AnchoringStatus {
   /** The last error, while the worker retries. */
   readonly lastError: string | undefined;
   readonly lastAnchoredSeq: number | undefined;
+  /** Leaves waiting for a checkpoint, as of the worker's last look. */
+  readonly waitingLeaves: number | undefined;
 }
 
 export interface AnchoringOptions {
@@ -54,6 +56,7 @@ export function startAnchoring(options: AnchoringOptions): Anchoring {
   let state: AnchoringStatus['state'] = 'starting';
   let lastError: string | undefined;
   let lastAnchoredSeq: number | undefined;
+  let waitingLeaves: number | undefined;
   let forceCut = false;
   let wake: (() => void) | undefined;
   const waiters = new Set<() => void>();
@@ -89,6 +92,7 @@ export function startAnchoring(options: AnchoringOptions): Anchoring {
   async function round(client: AnchorClient): Promise<'more' | 'idle'> {
     for (const entry of await store.unfinished()) await finish(client, entry);
     const backlog = await store.backlog();
+    waitingLeaves = backlog.leaves;
     // Before the first checkpoint, the interval runs from the worker's start.
     const since = (backlog.lastCutAt ?? startedAt).getTime();
     const due = backlog.leaves >= options.maxLeaves || (backlog.leaves > 0 && (forceCut || now().getTime() - since >= options.intervalMs));
@@ -135,7 +139,7 @@ export function startAnchoring(options: AnchoringOptions): Anchoring {
   })();
 
   return {
-    status: () => ({ state, lastError, lastAnchoredSeq }),
+    status: () => ({ state, lastError, lastAnchoredSeq, waitingLeaves }),
     settled(timeoutMs = 30_000) {
       forceCut = true;
       wake?.();
