@@ -34,7 +34,7 @@ export interface Anchoring {
   status(): AnchoringStatus;
   /** Resolves once every leaf accepted so far is in a checkpoint that is anchored and recorded (tests, shutdown). */
   settled(timeoutMs?: number): Promise<void>;
-  /** Cuts a checkpoint now if leaves wait, whatever the interval (tests and operators). */
+  /** Cuts checkpoints now over every leaf waiting, whatever the interval (tests and operators). */
   cutNow(): void;
   stop(): Promise<void>;
 }
@@ -96,11 +96,11 @@ export function startAnchoring(options: AnchoringOptions): Anchoring {
     // Before the first checkpoint, the interval runs from the worker's start.
     const since = (backlog.lastCutAt ?? startedAt).getTime();
     const due = backlog.leaves >= options.maxLeaves || (backlog.leaves > 0 && (forceCut || now().getTime() - since >= options.intervalMs));
-    if (!due) {
-      if (backlog.leaves === 0) for (const resolve of waiters) resolve();
-      return 'idle';
+    if (backlog.leaves === 0) {
+      forceCut = false;
+      for (const resolve of waiters) resolve();
     }
-    forceCut = false;
+    if (!due) return 'idle';
     const cut = await store.cut(options.maxLeaves, now());
     if (cut) {
       logger.debug({ seq: cut.checkpoint.seq, leaves: cut.checkpoint.leafCount }, 'checkpoint cut');

@@ -15,6 +15,7 @@ const run = promisify(execFile);
 const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
 const targets = await testDatabases();
 const e2eTargets = await testDatabases();
+const sizeTargets = await testDatabases();
 
 const acceptedIds = z.object({ data: z.object({ items: z.array(z.object({ status: z.literal('accepted'), id: z.string() })) }) });
 const problem = z.object({ code: z.string() });
@@ -132,6 +133,36 @@ for (const target of targets) describe(`evidence anchoring on the embedded dev c
     );
     expect(health.checks.anchor).to.deep.include({ status: 'up', chain: 'dev-chain' });
     expect(health.checks.anchor.contract).to.match(/^0x[0-9a-f]{40}$/);
+  });
+});
+
+describe('checkpoint sizes: ANCHOR_MAX_LEAVES leaves at most, cut at once when that many wait', function () {
+  this.timeout(120_000);
+  const target = sizeTargets[0] ?? expect.fail('no test database');
+  let gateway: TestGateway;
+  before(async () => {
+    gateway = await startTestGateway(target, { ANCHOR_MAX_LEAVES: '3', ANCHOR_INTERVAL_MS: '3600000' });
+  });
+  after(async () => {
+    await gateway?.close();
+    for (const each of sizeTargets) await each.cleanup();
+  });
+
+  it('seven leaves make checkpoints of 3 and 3 at once; settling cuts the last one', async () => {
+    const ids = await ingest(gateway, new TestDevice('HUM-SIZE-1', 'Ed25519'), 1, 7);
+    const listed = async (): Promise<number[]> =>
+      z.object({ data: z.array(z.object({ leafCount: z.number() })) }).parse((await gateway.request('custodian.auditor', 'GET', '/v1/checkpoints')).body).data.map((c) => c.leafCount).reverse();
+    for (let attempt = 0; attempt < 100 && (await listed()).length < 2; attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await listed(), 'the interval is an hour: only full checkpoints are cut').to.deep.equal([3, 3]);
+    await gateway.gateway.anchoringSettled();
+    expect(await listed()).to.deep.equal([3, 3, 1]);
+    expect((await bundleOf(gateway, ids[6] ?? '')).checkpoint).to.deep.include({ seq: 2, firstLeafIndex: 6, leafCount: 1 });
+
+    // Settling right away, with more than one checkpoint's worth waiting, still anchors every leaf.
+    const more = await ingest(gateway, new TestDevice('HUM-SIZE-2', 'ECDSA-P256'), 1, 7);
+    await gateway.gateway.anchoringSettled();
+    expect(await listed()).to.deep.equal([3, 3, 1, 3, 3, 1]);
+    expect((await bundleOf(gateway, more[6] ?? '')).checkpoint).to.deep.include({ seq: 5, leafCount: 1 });
   });
 });
 
