@@ -3,32 +3,18 @@
  * run: draft -> confirm -> pledge -> accept -> release with 20 and 50 concurrent clients, tx/s and latency. Needs
  * FABRIC_BIN (the folder with Fabric 2.5's binaries); brings the network up and down itself (NETWORK_KEEP=1 keeps it).
  */
-import { caFromPem, type DevCa } from '@wr/gateway-api';
-import { FabricLedger, loadConnectionBundle } from '@wr/gateway-api/fabric';
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { DevCa } from '@wr/gateway-api';
+import { FabricLedger } from '@wr/gateway-api/fabric';
+import { gatewayBundle, networkScript as script, organisationCa } from '@wr/gateway-api/testing/fabric';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ledgerFixture, type Actors } from './bench/ledger-fixture.js';
 import { receiptFlow, timeTransitions } from './bench/receipt-flow.js';
 import { row, type Summary } from './bench/stats.js';
 
 const FLOWS = Number(process.env.BENCH_FABRIC_FLOWS ?? 200);
 const CLIENT_COUNTS = [20, 50] as const;
-const network = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'network');
-const netDir = process.env.NETWORK_DIR ?? join(network, '.run');
-
-function script(name: string, ...args: string[]): void {
-  const result = spawnSync(join(network, name), args, { encoding: 'utf8', env: process.env });
-  if (result.status !== 0) throw new Error(`network/${name} failed:\n${result.stdout}${result.stderr}`);
-}
-
-async function organisationCa(mspId: string, domain: string): Promise<DevCa> {
-  const ca = join(netDir, 'organizations', 'peerOrganizations', domain, 'ca');
-  return caFromPem(mspId, await readFile(join(ca, `ca.${domain}-cert.pem`), 'utf8'), await readFile(join(ca, 'priv_sk'), 'utf8'));
-}
-
 async function actorsFrom(custodian: DevCa, lender: DevCa, borrower: DevCa): Promise<Actors> {
   return {
     clerk: await custodian.issue('clerk', 'clerk'),
@@ -54,11 +40,11 @@ async function main(): Promise<void> {
   try {
     const fixture = await ledgerFixture(dir);
     const embeddedActors = await actorsFrom(fixture.custodian, fixture.lender, fixture.borrower);
-    const { bundle } = await loadConnectionBundle(join(netDir, 'gateway', 'connection.json'));
+    const { bundle } = await gatewayBundle();
     const fabricActors = await actorsFrom(
-      await organisationCa('CustodianMSP', 'custodian.receipts.local'),
-      await organisationCa('LenderMSP', 'lender.receipts.local'),
-      await organisationCa('BorrowerMSP', 'borrower.receipts.local'),
+      await organisationCa('CustodianMSP'),
+      await organisationCa('LenderMSP'),
+      await organisationCa('BorrowerMSP'),
     );
     for (const clients of CLIENT_COUNTS) {
       const embeddedLedger = await fixture.open(`embedded-${clients}`);
