@@ -1,7 +1,5 @@
 import { ANCHORED_EVENT_TOPIC, startHardhatNode, verifyBundle, type HardhatNode } from '@wr/anchor';
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +7,8 @@ import { z } from 'zod';
 import { openDatabase } from '../../src/db/database.js';
 import { freePort } from '../../src/testing/net.js';
 import { TestDevice } from '../evidence/devices.js';
+import { alive, run, untilHealthy, type Started } from '../support/process.js';
 
-const startScript = join(import.meta.dirname, '..', '..', 'src', 'cli', 'start.js');
 const CHECKPOINTS = 20;
 const KILLS = 8;
 const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
@@ -45,8 +43,7 @@ describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toStr
   this.timeout(600_000);
   let node: HardhatNode;
   let dataDir: string;
-  let child: ChildProcess | undefined;
-  let exited: Promise<unknown> = Promise.resolve();
+  let gateway: Started | undefined;
   let port: number;
 
   before(async () => {
@@ -64,40 +61,25 @@ describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toStr
 
   /** Starts the gateway process (embedded defaults, PGlite) anchoring on the hardhat node; resolves once healthy. */
   async function start(): Promise<void> {
-    let output = '';
-    child = spawn(process.execPath, [startScript], {
-      env: {
-        ...process.env,
-        DATABASE_URL: '',
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-        ANCHOR_RPC_URL: node.url,
-        ANCHOR_PRIVATE_KEY: node.privateKey,
-        ANCHOR_INTERVAL_MS: '100',
-        ANCHOR_MAX_LEAVES: '3',
-        ANCHOR_DEV_RPC_PORT: '0',
-        RATE_LIMIT_BURST: '1000000',
-        RATE_LIMIT_PER_SECOND: '1000000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    gateway = run('start.js', [], {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      ANCHOR_RPC_URL: node.url,
+      ANCHOR_PRIVATE_KEY: node.privateKey,
+      ANCHOR_INTERVAL_MS: '100',
+      ANCHOR_MAX_LEAVES: '3',
+      RATE_LIMIT_BURST: '1000000',
+      RATE_LIMIT_PER_SECOND: '1000000',
     });
-    exited = once(child, 'exit');
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    for (let attempt = 0; attempt < 600; attempt++) {
-      if (!running()) throw new Error(`gateway exited: ${output}`);
-      if (await fetch(`${url()}/healthz`).then((r) => r.ok, () => false)) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`gateway did not become healthy: ${output}`);
+    await untilHealthy(url(), gateway);
   }
 
-  const running = (): boolean => child !== undefined && child.exitCode === null && child.signalCode === null;
+
+  const running = (): boolean => alive(gateway);
 
   async function kill(): Promise<void> {
-    if (running()) child?.kill('SIGKILL');
-    await exited;
+    if (running()) gateway?.child.kill('SIGKILL');
+    await gateway?.exited;
   }
 
   async function tokens(): Promise<Record<string, string>> {
@@ -172,7 +154,7 @@ describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toStr
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     await kill();
-    child = undefined;
+    gateway = undefined;
 
     expect(checkpoints.length).to.be.at.least(CHECKPOINTS);
     const ordered = [...checkpoints].reverse();

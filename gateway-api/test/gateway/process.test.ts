@@ -1,14 +1,13 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { freePort } from '../../src/testing/net.js';
+import { run, untilHealthy, type Started } from '../support/process.js';
 
-const cliDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli');
 const demoKeys = [
   'custodian.clerk',
   'custodian.supervisor',
@@ -23,38 +22,7 @@ const demoKeys = [
 ];
 
 
-interface Started {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-}
-
-function run(script: string, args: string[], env: Record<string, string>): Started {
-  let output = '';
-  // Embedded defaults: a DATABASE_URL in the environment (CI exports one) would make every process share one database.
-  const child = spawn(process.execPath, [join(cliDir, script), ...args], {
-    env: { ...process.env, DATABASE_URL: '', ANCHOR_DEV_RPC_PORT: '0', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output };
-}
-
-async function exitOf(started: Started): Promise<number | null> {
-  if (started.child.exitCode !== null) return started.child.exitCode;
-  const [code] = (await once(started.child, 'exit')) as [number | null];
-  return code;
-}
-
-async function untilHealthy(url: string, started: Started): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (started.child.exitCode !== null) throw new Error(`gateway exited: ${started.output()}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`gateway did not become healthy: ${started.output()}`);
-}
+const exitOf = (started: Started): Promise<number | null> => started.exited;
 
 describe('the gateway process (npm start)', () => {
   let dataDir: string;
