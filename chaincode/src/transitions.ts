@@ -61,7 +61,7 @@ const approver: Allowed = { org: 'lender', roles: ['approver'] };
 const holder: readonly Allowed[] = [{ org: 'lender', roles: ['officer', 'approver'] }, supervisor];
 
 /**
- * The receipt lifecycle (DESIGN.md section 4). The chaincode checks every receipt transaction against this table;
+ * The receipt lifecycle (docs/design.md section 4). The chaincode checks every receipt transaction against this table;
  * tests and documentation read it. Relationship rules (the owner, the named lender, the receipt's custodian) are
  * object visibility, checked after the role: a caller who is not party to the receipt gets NOT_FOUND.
  */

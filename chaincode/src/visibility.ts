@@ -2,7 +2,7 @@ import type { Lot, Receipt } from './model';
 import { borrowerMspId, type Caller } from './roles';
 
 /**
- * Object-level access (DESIGN.md section 3): the custodian sees the receipts of its warehouses, a lender those whose
+ * Object-level access (docs/design.md section 3): the custodian sees the receipts of its warehouses, a lender those whose
  * current pledge or pledge request names it, an owner its own, the borrower organisation's auditor every borrower's.
  * Anything else is reported as NOT_FOUND so that a receipt's existence does not leak.
  */

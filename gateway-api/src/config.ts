@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
- * The gateway's configuration, from the environment variables of DESIGN.md section 8, parsed once at start-up.
+ * The gateway's configuration, from the environment variables of docs/design.md section 8, parsed once at start-up.
  * Every variable is listed here with its default; an invalid value stops the start with a message naming it.
  */
 export interface Config {
@@ -41,7 +41,7 @@ export interface Config {
    * and 86400000 (24 hours); an envelope outside the window is refused with TS_OUT_OF_WINDOW.
    */
   readonly evidenceWindow: { readonly clockSkewMs: number; readonly maxAgeMs: number };
-  /** Evidence anchoring (DESIGN.md sections 6 and 8). */
+  /** Evidence anchoring (docs/design.md sections 6 and 8). */
   readonly anchor: AnchorConfig;
 }
 

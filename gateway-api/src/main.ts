@@ -1,34 +1,26 @@
 import { mkdir } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { createApp, type HealthCheck } from './app.js';
-import { lockDataDir } from './data-dir-lock.js';
 import type { Config } from './config.js';
-import { checkpoint as checkpointRecord } from '@wr/chaincode/model';
-import type { AnchorRecord, Checkpoint } from '@wr/anchor';
-import { anchoringQueries } from './anchoring/bundles.js';
-import { openAnchorChain, type AnchorChain } from './anchoring/chain.js';
-import { checkpointStore } from './anchoring/checkpoint-store.js';
-import { startAnchoring, type Anchoring, type AnchoringStatus } from './anchoring/worker.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { auditLog } from './db/audit-log.js';
 import { openDatabase } from './db/database.js';
 import { idempotencyStore } from './db/idempotency-store.js';
 import { identityStore, type IdentityStore } from './db/identity-store.js';
-import { startProjection } from './db/projection.js';
-import { receiptQueries } from './db/receipt-queries.js';
-import { evidenceService } from './evidence/intake.js';
-import { fileObjectStore } from './evidence/object-store.js';
+import { createApp } from './http/app.js';
 import { createMetrics } from './http/observability.js';
 import { openDevCa, type DevCa } from './identity/dev-ca.js';
 import { devCaEnrolment, ensureDevIdentities, ensureIdentity, mspOf, type Enrolment } from './identity/dev-identities.js';
 import { fileWallet } from './identity/wallet.js';
 import { EmbeddedLedger } from './ledger/embedded/index.js';
-import { LedgerError } from './ledger/errors.js';
 import { FabricLedger, loadConnectionBundle } from './ledger/fabric/fabric-ledger.js';
 import type { Identity, LedgerPort } from './ledger/port.js';
-import { registry as createRegistry, type Registry } from './registry/registry.js';
+import { anchoringModule, devicesModule, documentsModule, leavesModule, readingsModule, receiptsModule } from './modules/index.js';
+import { projectorSpec } from './modules/receipts/index.js';
+import { systemClock, type Clock } from './platform/clock.js';
+import { startModules, type GatewayModule, type HealthCheck, type ModuleApis } from './platform/module.js';
+import { receiptRegistry } from './registry/receipt-registry.js';
 
 /** A running gateway. */
 export interface Gateway {
@@ -47,17 +39,28 @@ export interface Gateway {
   anchoringSettled(timeoutMs?: number): Promise<void>;
   /** A JSON-RPC URL where anchors can be checked (the dev chain's), once the anchoring chain is open. */
   anchorRpcUrl(): string | undefined;
-  /** Stops accepting requests, lets those in flight finish, then closes projection, ledger and database. */
+  /** Stops accepting requests, lets those in flight finish, then stops the modules, the ledger and the database. */
   close(): Promise<void>;
 }
 
-/** The identity the projection reads receipts with: a custodian auditor sees every receipt of its warehouses. */
-const projectorSpec = { id: 'service.projector', org: 'custodian', user: 'projector', role: 'auditor' } as const;
-/** The identity the anchoring worker records checkpoints on the ledger with (RecordCheckpoint is the device gateway's). */
-const anchorSpec = { id: 'service.anchor', org: 'custodian', user: 'anchor', role: 'device-gateway' } as const;
+/**
+ * The gateway's capabilities, in start order: each may use those before it (readings and documents append to the
+ * leaves; anchoring cuts checkpoints over them and reads devices for bundles). They stop in reverse.
+ */
+export const defaultModules: readonly GatewayModule[] = [receiptsModule, devicesModule, leavesModule, readingsModule, documentsModule, anchoringModule];
 
-/** The composition root: builds every part from the configuration and starts listening. */
-export async function startGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
+export interface GatewayOptions {
+  /** The modules to start (tests may start only those they need). Default: {@link defaultModules}. */
+  readonly modules?: readonly GatewayModule[];
+  readonly clock?: Clock;
+}
+
+/**
+ * The composition root: the shared infrastructure (data folder, database, ledger, identities, HTTP), then the
+ * modules in order; stopping runs the other way round.
+ */
+export async function startGateway(config: Config, logger: Logger = pino({ level: config.logLevel }), options: GatewayOptions = {}): Promise<Gateway> {
+  const { modules = defaultModules, clock = systemClock } = options;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const lock = await lockDataDir(config.dataDir);
   const cleanup: (() => Promise<void>)[] = [() => lock.release()];
@@ -67,59 +70,50 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     const identities = identityStore(db);
     const { ledger, enrolment, kind } = await openLedger(config, identities);
     cleanup.unshift(() => ledger.close());
-    const wallet = enrolment.wallet;
-    await ensureIdentity(enrolment, projectorSpec);
-    await ensureIdentity(enrolment, anchorSpec);
+    const { wallet } = enrolment;
     const devTokens = config.devIdentities ? await ensureDevIdentities(enrolment, config.dataDir) : undefined;
 
-    const projector = await wallet.get(projectorSpec.id);
-    if (!projector) throw new Error('the projector identity has no key in the wallet');
-    // Read-your-writes for callers of projectionCaughtUp: the projection must reach the last block this gateway
-    // committed to, whichever backend delivers the events.
     let lastCommitted: bigint | undefined;
-    const registry = noteCommits(createRegistry({ ledger }), (block) => {
-      if (lastCommitted === undefined || block > lastCommitted) lastCommitted = block;
+    const registry = receiptRegistry({
+      ledger,
+      clock,
+      onCommit: (block) => {
+        if (lastCommitted === undefined || block > lastCommitted) lastCommitted = block;
+      },
     });
-    const projection = startProjection({
+    const started = await startModules(modules, {
+      config,
+      logger,
+      clock,
       db,
       ledger,
-      reader: { receipt: (id) => readOrNothing(registry, projector, 'GetReceipt', id), lot: (id) => readOrNothing(registry, projector, 'GetLot', id) },
-      onError: (error) => logger.error({ err: error }, 'projection failed; retrying'),
+      registry,
+      wallet,
+      lastCommittedBlock: () => lastCommitted,
+      async serviceIdentity(spec) {
+        await ensureIdentity(enrolment, spec);
+        const identity = await wallet.get(spec.id);
+        if (!identity) throw new Error(`the wallet has no ${spec.id} identity${config.fabric ? `: run network/enroll for ${config.fabric.connection}` : ''}`);
+        return identity;
+      },
     });
-    cleanup.unshift(() => projection.stop());
+    cleanup.unshift(() => started.stop());
+    const use = <K extends keyof ModuleApis>(name: K): ModuleApis[K] => {
+      const api = started.api(name);
+      if (api === undefined) throw new Error(`the ${name} module is not started in this gateway`);
+      return api;
+    };
 
-    const checkpoints = checkpointStore(db);
-    const anchorIdentity = await wallet.get(anchorSpec.id);
-    if (!anchorIdentity) throw new Error(`the wallet has no ${anchorSpec.id} identity`);
-    let chain: AnchorChain | undefined;
-    const anchoring = startAnchoring({
-      store: checkpoints,
-      client: async () => (chain ??= await openAnchorChain(config.anchor, config.dataDir, checkpoints)).client,
-      record: (checkpoint, anchor) => recordCheckpoint(registry, anchorIdentity, checkpoint, anchor),
-      intervalMs: config.anchor.intervalMs,
-      maxLeaves: config.anchor.maxLeaves,
-      logger,
-      holder: `${hostname()}:${config.dataDir}`,
-    });
-    cleanup.unshift(async () => {
-      await anchoring.stop();
-      await chain?.close();
-    });
-
-    const metrics = createMetrics();
     let url = '';
     const app = createApp({
       logger,
-      metrics,
-      registry,
+      metrics: createMetrics(),
+      operations: started.operations,
       identities,
       wallet,
       idempotency: idempotencyStore(db),
       audit: auditLog(db),
-      receipts: receiptQueries(db),
-      evidence: evidenceService({ db, objects: fileObjectStore(config.dataDir), audit: auditLog(db), ...config.evidenceWindow }),
-      anchoring: anchoringQueries(db, checkpoints),
-      health: () => health(db, ledger, kind, projection, anchoring, () => chain),
+      health: async () => ({ ...(await coreHealth(db, ledger, kind)), ...(await started.health()) }),
       bodyLimitBytes: config.bodyLimitBytes,
       rateLimit: config.rateLimit,
       authFailureLimit: config.authFailureLimit,
@@ -133,7 +127,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     server.keepAliveTimeout = 5_000;
     const { port } = server.address() as AddressInfo;
     url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    logger.info({ url, database: db.kind, ledger: kind, dataDir: config.dataDir }, 'gateway listening');
+    logger.info({ url, database: db.kind, ledger: kind, dataDir: config.dataDir, modules: modules.map((module) => module.name) }, 'gateway listening');
 
     let closing: Promise<void> | undefined;
     return {
@@ -143,12 +137,9 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       ledger,
       embeddedLedger: ledger instanceof EmbeddedLedger ? ledger : undefined,
       walletIdentity: (id) => wallet.get(id),
-      anchoringSettled: (timeoutMs) => anchoring.settled(timeoutMs),
-      anchorRpcUrl: () => chain?.rpcUrl,
-      projectionCaughtUp: async (timeoutMs) => {
-        if (lastCommitted !== undefined) await projection.waitFor(lastCommitted, timeoutMs);
-        await projection.caughtUp(timeoutMs);
-      },
+      projectionCaughtUp: async (timeoutMs) => use('receipts').caughtUp(timeoutMs),
+      anchoringSettled: async (timeoutMs) => use('anchoring').settled(timeoutMs),
+      anchorRpcUrl: () => started.api('anchoring')?.rpcUrl(),
       close: () =>
         (closing ??= (async () => {
           await new Promise<void>((resolve) => {
@@ -160,15 +151,6 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     };
   } catch (error) {
     for (const step of cleanup) await step().catch(() => undefined);
-    throw error;
-  }
-}
-
-async function readOrNothing(registry: Registry, who: Identity, tx: string, id: string): Promise<unknown> {
-  try {
-    return await registry.evaluate(who, tx, [id]);
-  } catch (error) {
-    if (error instanceof LedgerError && error.code === 'NOT_FOUND') return undefined;
     throw error;
   }
 }
@@ -191,63 +173,12 @@ async function openLedger(config: Config, identities: IdentityStore): Promise<{ 
   return { ledger, enrolment: devCaEnrolment(identities, fileWallet(join(config.dataDir, 'wallet')), cas), kind: 'embedded' };
 }
 
-/** The registry, telling `onCommit` the block of every transaction it commits. */
-function noteCommits(inner: Registry, onCommit: (blockNumber: bigint) => void): Registry {
-  return {
-    async submit(identity, tx, args) {
-      const committed = await inner.submit(identity, tx, args);
-      onCommit(committed.blockNumber);
-      return committed;
-    },
-    evaluate: (identity, tx, args) => inner.evaluate(identity, tx, args),
-  };
-}
-
-async function health(
-  db: { ping(): Promise<boolean>; readonly kind: string },
-  ledger: LedgerPort,
-  kind: Config['ledger'],
-  projection: { position(): Promise<{ blockNumber: bigint } | undefined> },
-  anchoring: Anchoring,
-  chain: () => AnchorChain | undefined,
-): Promise<Record<string, HealthCheck>> {
+/** What /healthz says of the shared infrastructure; the modules add their own checks. */
+async function coreHealth(db: { ping(): Promise<boolean>; readonly kind: string }, ledger: LedgerPort, kind: Config['ledger']): Promise<Record<string, HealthCheck>> {
   const height = await ledger.height().catch(() => undefined);
   const databaseUp = await db.ping().catch(() => false);
-  const position = databaseUp ? await projection.position().catch(() => undefined) : undefined;
-  const projected = position === undefined ? null : Number(position.blockNumber);
   return {
     ledger: height === undefined ? { status: 'down', kind } : { status: 'up', kind, height },
     database: { status: databaseUp ? 'up' : 'down', kind: db.kind },
-    projection: {
-      status: databaseUp ? 'up' : 'down',
-      block: projected,
-      lagBlocks: projected === null || height === undefined ? null : Math.max(0, height - 1 - projected),
-    },
-    anchor: anchorHealth(anchoring.status(), chain()),
   };
-}
-
-function anchorHealth(status: AnchoringStatus, chain: AnchorChain | undefined): HealthCheck {
-  const detail = { state: status.state, chain: chain?.kind ?? null, rpcUrl: chain?.rpcUrl ?? null, contract: chain?.client.contract() ?? null, lastAnchoredSeq: status.lastAnchoredSeq ?? null, waitingLeaves: status.waitingLeaves ?? null };
-  if (status.state === 'failing') return { status: 'degraded', ...detail, error: status.lastError };
-  return { status: 'up', ...detail };
-}
-
-/**
- * RecordCheckpoint on the ledger, once: after a crash between the commit and noting its transaction id, the ledger
- * answers ALREADY_EXISTS and the recorded checkpoint (the same root and hash, or it is an error) gives the id.
- */
-async function recordCheckpoint(registry: Registry, who: Identity, checkpoint: Checkpoint, anchor: AnchorRecord): Promise<string> {
-  const { seq, root, hash, leafCount, firstLeafIndex } = checkpoint;
-  const args = { seq, root, hash, leafCount, firstLeafIndex, anchor: { chainId: anchor.chainId, contract: anchor.contract, txHash: anchor.txHash, blockNumber: anchor.blockNumber } };
-  try {
-    return (await registry.submit(who, 'RecordCheckpoint', [JSON.stringify(args)])).txId;
-  } catch (error) {
-    if (!(error instanceof LedgerError) || error.code !== 'ALREADY_EXISTS') throw error;
-    const recorded = checkpointRecord.parse(await registry.evaluate(who, 'GetCheckpoint', [seq.toString()]));
-    if (recorded.root !== root || recorded.hash !== hash) {
-      throw new Error(`the ledger holds another checkpoint ${seq.toString()} (root ${recorded.root}); refusing to anchor over it`);
-    }
-    return recorded.txId;
-  }
 }

@@ -8,9 +8,9 @@ import {
   type Checkpoint,
   type EvidenceBundle,
 } from '@wr/anchor';
-import type { Database } from '../db/database.js';
-import { EvidenceError } from '../evidence/errors.js';
-import { evidenceStore } from '../evidence/store.js';
+import type { Devices } from '../modules/devices/index.js';
+import { EvidenceError } from '../modules/errors.js';
+import type { Leaves } from '../modules/leaves/index.js';
 import type { CheckpointStore, StoredCheckpoint } from './checkpoint-store.js';
 
 /** A checkpoint as GET /v1/checkpoints shows it. */
@@ -31,8 +31,7 @@ export interface AnchoringQueries {
 
 const view = (stored: StoredCheckpoint): CheckpointView => ({ ...stored.checkpoint, anchor: stored.anchor, ledgerTxId: stored.ledgerTxId });
 
-export function anchoringQueries(db: Database, checkpoints: CheckpointStore): AnchoringQueries {
-  const evidence = evidenceStore(db);
+export function anchoringQueries(checkpoints: CheckpointStore, leaves: Leaves, devices: Devices): AnchoringQueries {
   return {
     async checkpoints(limit, beforeSeq) {
       return (await checkpoints.list(limit, beforeSeq)).map(view);
@@ -43,8 +42,7 @@ export function anchoringQueries(db: Database, checkpoints: CheckpointStore): An
       return view(found);
     },
     async bundle(evidenceId) {
-      const stored = await evidence.evidenceById(evidenceId);
-      if (!stored) throw new EvidenceError('EVIDENCE_NOT_FOUND', `no evidence ${evidenceId}`);
+      const stored = await leaves.get(evidenceId);
       const cut = stored.checkpointSeq === null ? undefined : await checkpoints.get(stored.checkpointSeq);
       if (!cut?.anchor) {
         throw new EvidenceError('NOT_YET_ANCHORED', `evidence ${evidenceId} is not anchored yet${cut ? ` (checkpoint ${cut.checkpoint.seq.toString()} is being anchored)` : ''}; try again after the next checkpoint`);
@@ -54,7 +52,7 @@ export function anchoringQueries(db: Database, checkpoints: CheckpointStore): An
       if (tree.size !== cut.checkpoint.leafCount || toHex(tree.root) !== cut.checkpoint.root) {
         throw new Error(`checkpoint ${cut.checkpoint.seq.toString()} does not match its stored leaves`);
       }
-      const device = stored.deviceId === null ? undefined : await evidence.device(stored.deviceId);
+      const device = stored.deviceId === null ? undefined : await devices.get(stored.deviceId);
       const body = {
         format: BUNDLE_FORMAT,
         evidence: { id: stored.id, kind: stored.kind, record: stored.record },

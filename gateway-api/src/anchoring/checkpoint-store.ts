@@ -2,7 +2,7 @@ import { buildTree, fromHex, hashSchema, nextCheckpoint, toHex, type AnchorRecor
 import { z } from 'zod';
 import type { Database, Queryable } from '../db/database.js';
 import { parseOptionalRow, parseRows } from '../db/rows.js';
-import { evidenceStore } from '../evidence/store.js';
+import type { Leaves } from '../modules/leaves/index.js';
 
 /** A checkpoint as the gateway keeps it: cut, maybe sent, maybe anchored, maybe recorded on the ledger. */
 export interface StoredCheckpoint {
@@ -90,7 +90,8 @@ async function latest(q: Queryable): Promise<StoredCheckpoint | undefined> {
   return found && stored(found);
 }
 
-export function checkpointStore(db: Database): CheckpointStore {
+/** The checkpoints over the leaf log `leaves`, which it reads and assigns through the leaves module's API. */
+export function checkpointStore(db: Database, leaves: Leaves): CheckpointStore {
   const one = async (sql: string, params: readonly unknown[]): Promise<StoredCheckpoint | undefined> => {
     const found = parseOptionalRow(row, await db.query(sql, params));
     return found && stored(found);
@@ -102,10 +103,10 @@ export function checkpointStore(db: Database): CheckpointStore {
         await tx.query('LOCK TABLE checkpoints IN SHARE ROW EXCLUSIVE MODE');
         const previous = (await latest(tx))?.checkpoint ?? null;
         const from = previous === null ? 0 : previous.firstLeafIndex + previous.leafCount;
-        const leaves = await evidenceStore(tx).unanchoredLeaves(from, maxLeaves);
+        const waiting = await leaves.store(tx).unanchoredLeaves(from, maxLeaves);
         // Leaves are committed without gaps; stop at a gap all the same rather than anchor a hole.
-        const run = leaves.findIndex((leaf, index) => leaf.leafIndex !== from + index);
-        const batch = run === -1 ? leaves : leaves.slice(0, run);
+        const run = waiting.findIndex((leaf, index) => leaf.leafIndex !== from + index);
+        const batch = run === -1 ? waiting : waiting.slice(0, run);
         if (batch.length === 0) return undefined;
         const tree = buildTree(batch.map((leaf) => fromHex(leaf.leafHash)));
         const checkpoint = nextCheckpoint(previous, { root: toHex(tree.root), leafCount: batch.length, createdAt: createdAt.toISOString() });
@@ -113,7 +114,7 @@ export function checkpointStore(db: Database): CheckpointStore {
           'INSERT INTO checkpoints (seq, prev_hash, first_leaf_index, leaf_count, root, created_at, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)',
           [checkpoint.seq, checkpoint.prevHash, checkpoint.firstLeafIndex, checkpoint.leafCount, checkpoint.root, checkpoint.createdAt, checkpoint.hash],
         );
-        await evidenceStore(tx).assignCheckpoint(checkpoint.seq, checkpoint.firstLeafIndex, checkpoint.leafCount);
+        await leaves.store(tx).assignCheckpoint(checkpoint.seq, checkpoint.firstLeafIndex, checkpoint.leafCount);
         return { checkpoint, pending: null, anchor: null, ledgerTxId: null };
       });
     },
@@ -138,14 +139,11 @@ export function checkpointStore(db: Database): CheckpointStore {
       const rows = await db.query(`SELECT ${columns} FROM checkpoints WHERE $2::bigint IS NULL OR seq < $2 ORDER BY seq DESC LIMIT $1`, [limit, beforeSeq ?? null]);
       return parseRows(row, rows).map(stored);
     },
-    async leafHashes(seq) {
-      const rows = parseRows(z.object({ leaf_hash: z.instanceof(Buffer) }), await db.query('SELECT leaf_hash FROM evidence WHERE checkpoint_seq = $1 ORDER BY leaf_index', [seq]));
-      return rows.map((r) => r.leaf_hash);
-    },
+    leafHashes: (seq) => leaves.store().leafHashes(seq),
     async backlog() {
-      const [counted] = parseRows(z.object({ leaves: int8 }), await db.query('SELECT count(*) AS leaves FROM evidence WHERE checkpoint_seq IS NULL'));
+      const waiting = await leaves.store().waiting();
       const last = await latest(db);
-      return { leaves: counted?.leaves ?? 0, lastCutAt: last ? new Date(last.checkpoint.createdAt) : undefined };
+      return { leaves: waiting, lastCutAt: last ? new Date(last.checkpoint.createdAt) : undefined };
     },
     async contract(chainId) {
       const found = parseOptionalRow(

@@ -30,10 +30,3 @@ export {
   type ProjectionReader,
 } from './projection.js';
 export { PROJECTION_NAME, type LedgerPosition } from './projection-store.js';
-export {
-  receiptQueries,
-  type ReceiptListFilter,
-  type ReceiptPage,
-  type ReceiptQueries,
-  type Viewer,
-} from './receipt-queries.js';

@@ -1,9 +1,8 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { evidenceOperations } from './evidence-operations.js';
-import { operations } from './operations.js';
-import { receiptListQuery } from './schemas.js';
+import { emptyBody } from './fields.js';
+import type { Operation, ResponseDoc } from './operation.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -45,19 +44,8 @@ const problem = z
   })
   .openapi('Problem');
 
-const dataSchemaOf: Readonly<Record<string, string>> = {
-  RegisterLot: 'Lot',
-  GetLot: 'Lot',
-  RecordStockCount: 'Lot',
-  GetHistory: 'ReceiptHistoryList',
-  GetEncumbrance: 'Encumbrance',
-  RecordRiskEvent: 'RiskEventRecord',
-  ResolveRiskEvent: 'RiskEventRecord',
-  ListRiskEvents: 'RiskEventList',
-};
-
 /** The OpenAPI 3.1 document of the HTTP API, generated from the same table and schemas the routes use. */
-export function openApiDocument(serverUrl: string): object {
+export function openApiDocument(operations: readonly Operation<unknown>[], serverUrl: string): object {
   const registry = new OpenAPIRegistry();
   const components = chaincodeSchemas();
   for (const [name, schema] of Object.entries(components)) registry.registerComponent('schemas', name, schema);
@@ -68,104 +56,54 @@ export function openApiDocument(serverUrl: string): object {
 
   const problems = (statuses: number[]) =>
     Object.fromEntries(statuses.map((status) => [String(status), { description: 'problem (RFC 9457)', content: { 'application/problem+json': { schema: problem } } }]));
-  const envelope = (dataRef: string, write: boolean) => ({
+  const transaction = {
     type: 'object' as const,
-    required: write ? ['data', 'transaction'] : ['data'],
-    properties: {
-      data: { $ref: `#/components/schemas/${dataRef}` },
-      ...(write
-        ? {
-            transaction: {
-              type: 'object' as const,
-              required: ['txId', 'blockNumber'],
-              properties: { txId: { type: 'string' as const }, blockNumber: { type: 'integer' as const } },
-            },
-          }
-        : {}),
-    },
-  });
+    required: ['txId', 'blockNumber'],
+    properties: { txId: { type: 'string' as const }, blockNumber: { type: 'integer' as const } },
+  };
+  /** `{data}` (and a ledger write's `transaction`) around the operation's data schema. */
+  const envelope = (response: ResponseDoc, write: boolean) => {
+    if (!('component' in response)) return z.object({ data: response });
+    const ref = { $ref: `#/components/schemas/${response.component}` };
+    return {
+      type: 'object' as const,
+      required: write ? ['data', 'transaction'] : ['data'],
+      properties: { data: ref, ...(write ? { transaction } : {}) },
+    };
+  };
 
   for (const op of operations) {
-    const write = op.call.kind === 'submit';
+    const idempotencyKey = op.write && op.method === 'post';
+    const jsonBody = op.documentedBody ?? op.body ?? (op.method !== 'get' && !op.binaryBody ? emptyBody : undefined);
+    const source = op.call ? `Chaincode transaction \`${op.call.tx}\`.` : "Served from the gateway's database (no ledger transaction).";
     registry.registerPath({
       method: op.method,
       path: op.path,
       operationId: op.operationId,
       summary: op.summary,
-      description: `Chaincode transaction \`${op.call.tx}\`. Who: ${op.who}.${write ? ' Accepts an `Idempotency-Key` header.' : ''}`,
-      tags: [op.tag],
-      security: [{ [bearer.name]: [] }],
-      request: {
-        ...(op.params ? { params: op.params as z.ZodObject } : {}),
-        ...(op.body ? { body: { required: false, content: { 'application/json': { schema: op.body } } } } : {}),
-        ...(write ? { headers: z.object({ 'Idempotency-Key': z.string().max(200).optional() }) } : {}),
-      },
-      responses: {
-        [String(op.successStatus)]: {
-          description: write ? 'committed on the ledger' : 'as the ledger holds it now',
-          content: { 'application/json': { schema: envelope(dataSchemaOf[op.call.tx] ?? 'Receipt', write) } },
-        },
-        ...problems([400, 401, 403, 404, 409, 413, 422, 429]),
-      },
-    });
-  }
-  for (const op of evidenceOperations) {
-    const write = op.audit !== undefined;
-    const idempotencyKey = write && op.method === 'post';
-    const who = op.allowed.map((rule) => `${rule.org} ${rule.roles.join('/')}`).join(', ');
-    registry.registerPath({
-      method: op.method,
-      path: op.path,
-      operationId: op.operationId,
-      summary: op.summary,
-      description: `Served from the gateway's database (no ledger transaction). Who: ${who}.${idempotencyKey ? ' Accepts an `Idempotency-Key` header.' : ''}`,
+      description: `${source} Who: ${op.who}.${idempotencyKey ? ' Accepts an `Idempotency-Key` header.' : ''}`,
       tags: [op.tag],
       security: [{ [bearer.name]: [] }],
       request: {
         ...(op.params ? { params: op.params as z.ZodObject } : {}),
         ...(op.query ? { query: op.query as z.ZodObject } : {}),
-        ...(op.body ? { body: { required: op.method === 'post' && !op.body.safeParse(undefined).success, content: { 'application/json': { schema: op.body } } } } : {}),
+        ...(jsonBody ? { body: { required: !jsonBody.safeParse(undefined).success, content: { 'application/json': { schema: jsonBody } } } } : {}),
         ...(op.binaryBody
           ? { body: { required: true, content: { 'application/octet-stream': { schema: { type: 'string' as const, contentMediaType: 'application/octet-stream' } } } } }
           : {}),
         ...(idempotencyKey ? { headers: z.object({ 'Idempotency-Key': z.string().max(200).optional() }) } : {}),
       },
       responses: {
-        [String(op.successStatus)]: {
-          description: write ? 'stored' : 'as stored',
-          content: { 'application/json': { schema: z.object({ data: op.response }) } },
-        },
-        ...problems(op.binaryBody ? [400, 401, 403, 404, 413, 415, 429] : [400, 401, 403, 404, 409, 413, 429]),
+        [String(op.successStatus)]: op.documentedResponse
+          ? { description: op.documentedResponse.description, content: { 'application/json': { schema: op.documentedResponse.schema } } }
+          : {
+              description: op.call ? (op.write ? 'committed on the ledger' : 'as the ledger holds it now') : op.write ? 'stored' : 'as stored',
+              content: { 'application/json': { schema: envelope(op.response, op.call?.kind === 'submit') } },
+            },
+        ...problems(op.binaryBody ? [400, 401, 403, 404, 413, 415, 429] : op.call ? [400, 401, 403, 404, 409, 413, 422, 429] : [400, 401, 403, 404, 409, 413, 429]),
       },
     });
   }
-  registry.registerPath({
-    method: 'get',
-    path: '/v1/receipts',
-    operationId: 'listReceipts',
-    summary: 'Receipts the caller may see, filtered and paged (from the projection of ledger events)',
-    tags: ['Receipts'],
-    security: [{ [bearer.name]: [] }],
-    request: { query: receiptListQuery },
-    responses: {
-      '200': {
-        description: 'a page; `next` is the `after` of the next page, `asOfBlock` the last ledger block projected',
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object' as const,
-              properties: {
-                data: { type: 'array' as const, items: { $ref: '#/components/schemas/Receipt' } },
-                next: { type: ['string' as const, 'null' as const] },
-                asOfBlock: { type: ['integer' as const, 'null' as const] },
-              },
-            },
-          },
-        },
-      },
-      ...problems([400, 401, 429]),
-    },
-  });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

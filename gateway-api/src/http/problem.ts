@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { EvidenceError, type EvidenceErrorCode } from '../evidence/errors.js';
+import { EvidenceError, type EvidenceErrorCode } from '../modules/errors.js';
 import { LedgerError, type LedgerErrorCode } from '../ledger/errors.js';
 import './locals.js';
 
@@ -35,7 +35,7 @@ export class ApiError extends Error {
   }
 }
 
-/** HTTP status of each ledger and chaincode code (DESIGN.md section 7). */
+/** HTTP status of each ledger and chaincode code (docs/design.md section 7). */
 const ledgerStatus: Readonly<Record<LedgerErrorCode, number>> = {
   INVALID_ARGUMENT: 400,
   FORBIDDEN: 403,

@@ -20,7 +20,7 @@ function mspIdsByKind(kinds: Readonly<Record<string, OrgKey>>): Readonly<Record<
   return { custodian, lender, borrower };
 }
 
-/** The demo identities of embedded mode; their keys in dev-tokens.json are a public contract (DESIGN.md, issue 3). */
+/** The demo identities of embedded mode; their keys in dev-tokens.json are a public contract (docs/design.md, issue 3). */
 export const demoIdentities: readonly { readonly id: string; readonly org: OrgKey; readonly user: string; readonly role: string }[] = [
   { id: 'custodian.clerk', org: 'custodian', user: 'clerk', role: 'clerk' },
   { id: 'custodian.supervisor', org: 'custodian', user: 'supervisor', role: 'supervisor' },

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { z } from 'zod';
 import { StoreError } from '../../src/db/errors.js';
 import { ProjectionEventError, startProjection, type Projection, type ProjectionReader } from '../../src/db/projection.js';
-import { receiptQueries } from '../../src/db/receipt-queries.js';
+import { receiptQueries } from '../../src/modules/receipts/receipt-queries.js';
 import { int8 } from '../../src/db/rows.js';
 import { testDatabases, useDatabase } from '../support/postgres.js';
 import { draftJson, eventually, issue, lotJson, openRegistryLedger, pledgeJson, type RegistryLedger } from './registry-ledger.js';

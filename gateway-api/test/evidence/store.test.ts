@@ -1,48 +1,43 @@
 import { expect } from 'chai';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { auditLog } from '../../src/db/audit-log.js';
 import { StoreError } from '../../src/db/errors.js';
-import { evidenceService, type EvidenceService, type WriteContext } from '../../src/evidence/intake.js';
-import { fileObjectStore } from '../../src/evidence/object-store.js';
-import { evidenceStore } from '../../src/evidence/store.js';
+import { devices as deviceRegistry, type Devices } from '../../src/modules/devices/devices.js';
+import { leaves } from '../../src/modules/leaves/index.js';
+import { leafStore } from '../../src/modules/leaves/store.js';
+import { readingIntake, type ReadingIntake } from '../../src/modules/readings/intake.js';
+import { systemClock } from '../../src/platform/clock.js';
+import type { WriteContext } from '../../src/platform/write.js';
 import { testDatabases, useDatabase } from '../support/postgres.js';
 import { TestDevice } from './devices.js';
 
 const targets = await testDatabases();
 
-const context: WriteContext = {
-  submittedBy: 'custodian.device-gateway',
-  audit: { requestId: 'test', identityId: 'custodian.device-gateway', method: 'POST', path: '/v1/evidence', txName: 'SubmitEvidence', txId: null, blockNumber: null, status: 200, idempotencyKey: null },
-};
+const entry = { requestId: 'test', identityId: 'custodian.device-gateway', method: 'POST', path: '/v1/evidence', txName: 'SubmitEvidence', txId: null, blockNumber: null, status: 200, idempotencyKey: null };
 
 for (const target of targets) {
   describe(`Evidence store on ${target.name}`, function () {
     this.timeout(60_000);
     const database = useDatabase(target);
-    let objects: string | undefined;
-    let service: EvidenceService | undefined;
-    before(async () => {
-      objects = await mkdtemp(join(tmpdir(), 'wr-evidence-objects-'));
-      service = evidenceService({ db: database(), objects: fileObjectStore(objects), audit: auditLog(database()), clockSkewMs: 300_000, maxAgeMs: 86_400_000 });
+    let modules: { readonly devices: Devices; readonly intake: ReadingIntake; readonly context: WriteContext } | undefined;
+    before(() => {
+      const db = database();
+      const devices = deviceRegistry(db);
+      const context: WriteContext = { submittedBy: 'custodian.device-gateway', requestId: 'test', record: (tx) => auditLog(db).append(entry, tx) };
+      modules = { devices, intake: readingIntake({ db, devices, leaves: leaves(db), clock: systemClock, clockSkewMs: 300_000, maxAgeMs: 86_400_000 }), context };
     });
-    after(async () => {
-      if (objects !== undefined) await rm(objects, { recursive: true, force: true });
-    });
-    const svc = (): EvidenceService => {
-      if (service === undefined) throw new Error('no service');
-      return service;
+    const svc = () => {
+      if (modules === undefined) throw new Error('no modules');
+      return modules;
     };
 
     it('concurrent batches of many devices get leaf indices 0..n-1 in commit order, without a gap or a duplicate', async () => {
       const devices = Array.from({ length: 8 }, (_, n) => new TestDevice(`STORE-${n.toString()}`, n % 2 === 0 ? 'Ed25519' : 'ECDSA-P256'));
       for (const device of devices) {
-        await svc().registerDevice({ id: device.id, warehouseId: 'WH-1', kind: 'temperature', algorithm: device.algorithm, publicKey: device.publicKeyPem }, context);
+        await svc().devices.register({ id: device.id, warehouseId: 'WH-1', kind: 'temperature', algorithm: device.algorithm, publicKey: device.publicKeyPem }, svc().context);
       }
       // every device sends three batches at once, one of them with a bad item, while the others send theirs
       const batches = devices.flatMap((device) => [1, 2, 3].map((round) => [device.item(round * 10), device.item(round * 10 + 1), { ...device.item(round * 10 + 2), signature: 'AAAA' }]));
-      const results = await Promise.all(batches.map((items) => svc().submitBatch(items, context)));
+      const results = await Promise.all(batches.map((items) => svc().intake.submitBatch(items, svc().context)));
       const indices = results.flatMap((result) => result.items.flatMap((item) => (item.status === 'accepted' ? [item.leafIndex] : [])));
       expect([...indices].sort((a, b) => a - b)).to.deep.equal(indices.map((_, n) => n));
       for (const result of results) {
@@ -50,12 +45,12 @@ for (const target of targets) {
         // one batch's leaves are consecutive: no other batch's leaf lands between them
         expect(accepted, 'a batch takes a consecutive run').to.deep.equal(accepted.map((_, n) => (accepted[0] ?? 0) + n));
       }
-      const leaves = await evidenceStore(database()).unanchoredLeaves(0, 1000);
+      const leaves = await leafStore(database()).unanchoredLeaves(0, 1000);
       expect(leaves.map((leaf) => leaf.leafIndex)).to.deep.equal(indices.map((_, n) => n));
     });
 
     it('unanchoredLeaves pages in leaf order; assignCheckpoint takes a whole range once, or nothing', async () => {
-      const store = evidenceStore(database());
+      const store = leafStore(database());
       const first = await store.unanchoredLeaves(0, 3);
       expect(first.map((leaf) => leaf.leafIndex)).to.deep.equal([0, 1, 2]);
       for (const leaf of first) expect(leaf.leafHash).to.match(/^0x[0-9a-f]{64}$/);
@@ -81,7 +76,7 @@ for (const target of targets) {
     });
 
     it('the database refuses to change or delete a leaf; only checkpoint_seq may be set, once', async () => {
-      const [leaf] = await evidenceStore(database()).unanchoredLeaves(0, 1);
+      const [leaf] = await leafStore(database()).unanchoredLeaves(0, 1);
       const refused = async (sql: string, params: unknown[] = [leaf?.id]): Promise<void> => {
         const error: unknown = await database()
           .query(sql, params)
@@ -95,7 +90,7 @@ for (const target of targets) {
       await refused(`UPDATE evidence SET leaf_index = leaf_index + 1000 WHERE id = $1`);
       await refused('DELETE FROM evidence WHERE id = $1');
       await refused('UPDATE evidence SET checkpoint_seq = 7 WHERE checkpoint_seq = 0', []);
-      const stored = await evidenceStore(database()).evidenceById(leaf?.id ?? '');
+      const stored = await leafStore(database()).evidenceById(leaf?.id ?? '');
       expect(stored?.leafIndex).to.equal(leaf?.leafIndex);
       expect(stored?.checkpointSeq).to.equal(null);
     });

@@ -1,6 +1,6 @@
 import type { Allowed } from '@wr/chaincode/roles';
 import { receiptTxs, recordAccess, transitionOf, type ReceiptStatus, type ReceiptTx } from '@wr/chaincode/transitions';
-import type { Operation } from '../../src/http/operations.js';
+import type { Operation } from '../../src/modules/receipts/operations.js';
 import { demoIdentities } from '../../src/identity/dev-identities.js';
 
 /** Who may do what, for the sweeps: the chaincode's own tables for roles, docs/chaincode.md's rules for visibility. */

@@ -3,7 +3,7 @@ import type { ReceiptStatus } from '@wr/chaincode/transitions';
 import { expect } from 'chai';
 import pg from 'pg';
 import { z } from 'zod';
-import { operations, type Operation } from '../../src/http/operations.js';
+import { operations, type Operation } from '../../src/modules/receipts/operations.js';
 import { startTestGateway, type Reply, type RequestOptions, type TestGateway } from '../support/gateway.js';
 import type { TestDatabase } from '../support/postgres.js';
 

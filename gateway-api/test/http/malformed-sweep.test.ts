@@ -1,6 +1,6 @@
 import type { ReceiptStatus } from '@wr/chaincode/transitions';
 import { expect } from 'chai';
-import { operations, type Operation } from '../../src/http/operations.js';
+import { operations, type Operation } from '../../src/modules/receipts/operations.js';
 import type { Reply, RequestOptions } from '../support/gateway.js';
 import { testDatabases } from '../support/postgres.js';
 import { actorOf, stateActedOn } from './access.js';

@@ -2,8 +2,8 @@ import { lot as lotSchema, riskEvent } from '@wr/chaincode/model';
 import { encumbrance, historyEntry, receiptView } from '@wr/chaincode/responses';
 import { expect } from 'chai';
 import { z } from 'zod';
-import { evidenceOperations } from '../../src/http/evidence-operations.js';
-import { operations } from '../../src/http/operations.js';
+import { evidenceOperations } from '../../src/modules/index.js';
+import { operations } from '../../src/modules/receipts/operations.js';
 import { testDatabases } from '../support/postgres.js';
 import { expectProblem, parseProblem, uid, useGateway, validBody, type BodyContext } from './helpers.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
-import { startGateway, type Gateway } from '../../src/main.js';
+import { startGateway, type Gateway, type GatewayOptions } from '../../src/main.js';
 import type { TestDatabase } from './postgres.js';
 
 export interface Reply {
@@ -41,12 +41,12 @@ export interface TestGateway {
  * Starts the gateway over `target`. With PGlite its files live in the target's folder; a real PostgreSQL target names
  * the shared temporary folder, so the gateway's own files (ledger, wallet, CAs) get a fresh folder of their own.
  */
-export async function startTestGateway(target: TestDatabase, env: Readonly<Record<string, string>> = {}): Promise<TestGateway> {
-  if (target.kind === 'pglite') return start(target, env, target.options.dataDir, false);
-  return start(target, env, await mkdtemp(join(tmpdir(), 'wr-gateway-test-')), true);
+export async function startTestGateway(target: TestDatabase, env: Readonly<Record<string, string>> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
+  if (target.kind === 'pglite') return start(target, env, options, target.options.dataDir, false);
+  return start(target, env, options, await mkdtemp(join(tmpdir(), 'wr-gateway-test-')), true);
 }
 
-async function start(target: TestDatabase, env: Readonly<Record<string, string>>, dataDir: string, ownsDataDir: boolean): Promise<TestGateway> {
+async function start(target: TestDatabase, env: Readonly<Record<string, string>>, options: GatewayOptions, dataDir: string, ownsDataDir: boolean): Promise<TestGateway> {
   const { pino } = await import('pino');
   const config = loadConfig({
     DATA_DIR: dataDir,
@@ -60,7 +60,7 @@ async function start(target: TestDatabase, env: Readonly<Record<string, string>>
     AUTH_FAILURE_PER_SECOND: '100000',
     ...env,
   });
-  const gateway = await startGateway(config, pino({ level: config.logLevel }));
+  const gateway = await startGateway(config, pino({ level: config.logLevel }), options);
   const tokens = gateway.devTokens ?? {};
   const request = async (who: string | null, method: string, path: string, options: RequestOptions = {}): Promise<Reply> => {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
@@ -93,7 +93,7 @@ async function start(target: TestDatabase, env: Readonly<Record<string, string>>
     restart: async (whileStopped) => {
       await gateway.close();
       await whileStopped?.();
-      return start(target, env, dataDir, ownsDataDir);
+      return start(target, env, options, dataDir, ownsDataDir);
     },
     close: async () => {
       await gateway.close();

@@ -23,7 +23,7 @@ type Move = Exclude<ReceiptTx, 'DraftReceipt'>;
 
 /**
  * How the right party makes each move on a receipt from `Fixture.inState`, what it needs first, and the state it
- * must leave the receipt in (written out from DESIGN.md, independently of the chaincode's table).
+ * must leave the receipt in (written out from docs/design.md, independently of the chaincode's table).
  */
 const moves: Record<Move, {
   readonly by: keyof Cast;

@@ -1,42 +1,24 @@
-import { InvalidArgumentError, sha256 } from '@wr/anchor';
+import { InvalidArgumentError, jcs, jcsBytes, sha256 } from '@wr/anchor';
 import { z } from 'zod';
-import type { AuditEntry, AuditLog } from '../db/audit-log.js';
-import type { Database } from '../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { Clock } from '../../platform/clock.js';
+import type { WriteContext } from '../../platform/write.js';
+import type { Devices } from '../devices/index.js';
+import { verifyDeviceSignature } from '../devices/index.js';
+import { EvidenceError, type ItemRejectionCode } from '../errors.js';
+import { leafHash, newEvidenceId, newEvidenceIds, sha256Of, type Leaves, type NewLeaf } from '../leaves/index.js';
 import { deviceId, evidenceItem, evidenceLimits, jsonDepth } from './envelope.js';
-import { EvidenceError, type ItemRejectionCode } from './errors.js';
-import { jcs, jcsBytes } from './jcs.js';
-import { parseDeviceKey, verifyDeviceSignature, type DeviceAlgorithm, type DeviceKey } from './keys.js';
-import { leafHash, newEvidenceId, newEvidenceIds, sha256Of } from './leaf.js';
-import type { ObjectStore } from './object-store.js';
-import { evidenceStore, type DeviceRecord, type NewLeaf, type Rejection, type StoredEvidence } from './store.js';
+import { readingStore, type Rejection } from './store.js';
 
-export interface EvidenceServiceOptions {
+export interface ReadingIntakeOptions {
   readonly db: Database;
-  readonly objects: ObjectStore;
-  readonly audit: AuditLog;
+  readonly devices: Devices;
+  readonly leaves: Leaves;
+  readonly clock: Clock;
   /** How far ahead of the gateway's clock an envelope's `ts` may be (device clocks drift). */
   readonly clockSkewMs: number;
   /** How old an envelope's `ts` may be (a device that was offline uploads late, but not forever). */
   readonly maxAgeMs: number;
-  readonly now?: () => Date;
-}
-
-export interface DeviceRegistration {
-  readonly id: string;
-  readonly warehouseId: string;
-  readonly kind: string;
-  readonly algorithm: DeviceAlgorithm;
-  readonly publicKey: string;
-}
-
-export interface DocumentRegistration {
-  /** 64 lowercase hex digits, with or without 0x. */
-  readonly sha256: string;
-  readonly mediaType: string;
-  readonly name: string;
-  readonly size: number;
-  readonly lotId?: string | undefined;
-  readonly receiptId?: string | undefined;
 }
 
 /** What happened to one item of a batch, in the batch's order. */
@@ -58,44 +40,13 @@ export interface BatchResult {
   readonly items: readonly ItemResult[];
 }
 
-export interface DocumentRegistered {
-  readonly id: string;
-  readonly leafHash: string;
-  readonly leafIndex: number;
-  readonly document: {
-    readonly sha256: string;
-    readonly size: number;
-    readonly mediaType: string;
-    readonly name: string;
-    /** Whether the bytes are in the object store yet (PUT /v1/documents/{sha256}/content). */
-    readonly contentStored: boolean;
-  };
-}
-
-/** Who makes a write, and the audit entry recorded in the same transaction when it succeeds. */
-export interface WriteContext {
-  readonly submittedBy: string;
-  readonly audit: AuditEntry;
-}
-
-/** The evidence use cases: device registry, signed readings, documents, and reading evidence back. */
-export interface EvidenceService {
-  registerDevice(registration: DeviceRegistration, context: WriteContext): Promise<DeviceRecord>;
-  deactivateDevice(id: string, context: WriteContext): Promise<DeviceRecord>;
-  device(id: string): Promise<DeviceRecord>;
+/** Signed device readings in: each item checked on its own, the accepted ones stored as leaves together. */
+export interface ReadingIntake {
   /**
    * Checks each item on its own (shape, size, device, signature, clock window, sequence) and stores the accepted ones
    * as leaves, all in one transaction with the refusals' log; a refused item never blocks the others.
    */
   submitBatch(items: readonly unknown[], context: WriteContext): Promise<BatchResult>;
-  registerDocument(registration: DocumentRegistration, context: WriteContext): Promise<DocumentRegistered>;
-  /** Stores a registered document's bytes after checking them against its SHA-256 and size. */
-  storeDocumentContent(
-    sha256: string,
-    content: AsyncIterable<Uint8Array>,
-    context: WriteContext,
-  ): Promise<{ readonly sha256: string; readonly size: number; readonly contentStored: true }>;
-  evidence(id: string): Promise<StoredEvidence>;
 }
 
 /**
@@ -117,36 +68,10 @@ interface Refusal {
   readonly claimed: { readonly deviceId: string; readonly seq: number } | undefined;
 }
 
-export function evidenceService(options: EvidenceServiceOptions): EvidenceService {
-  const { db, objects, audit } = options;
-  const now = options.now ?? (() => new Date());
-  const store = evidenceStore(db);
+export function readingIntake(options: ReadingIntakeOptions): ReadingIntake {
+  const { db, devices, leaves, clock } = options;
 
   return {
-    async registerDevice(registration, context) {
-      const key = parseDeviceKey(registration.algorithm, registration.publicKey);
-      return db.transaction(async (tx) => {
-        const device = await evidenceStore(tx).insertDevice({ ...registration, publicKey: key.pem, createdBy: context.submittedBy });
-        await audit.append(context.audit, tx);
-        return device;
-      });
-    },
-
-    async deactivateDevice(id, context) {
-      return db.transaction(async (tx) => {
-        const device = await evidenceStore(tx).deactivateDevice(id, context.submittedBy);
-        if (device === undefined) throw new EvidenceError('DEVICE_NOT_FOUND', `no device ${id}`);
-        await audit.append(context.audit, tx);
-        return device;
-      });
-    },
-
-    async device(id) {
-      const device = await store.device(id);
-      if (device === undefined) throw new EvidenceError('DEVICE_NOT_FOUND', `no device ${id}`);
-      return device;
-    },
-
     async submitBatch(items, context) {
       if (items.length > evidenceLimits.batchItems) {
         throw new EvidenceError('BATCH_TOO_LARGE', `a batch has at most ${evidenceLimits.batchItems.toString()} items, not ${items.length.toString()}`);
@@ -154,7 +79,7 @@ export function evidenceService(options: EvidenceServiceOptions): EvidenceServic
       if (items.some((item) => jsonDepth(item) > evidenceLimits.bodyDepth)) {
         throw new EvidenceError('MALFORMED_BATCH', `items nest at most ${evidenceLimits.bodyDepth.toString()} levels`);
       }
-      const receivedAt = now();
+      const receivedAt = clock.now();
       const receivedAtText = receivedAt.toISOString();
       const results: ItemResult[] = [];
       const rejections: Rejection[] = [];
@@ -166,7 +91,7 @@ export function evidenceService(options: EvidenceServiceOptions): EvidenceServic
       // Every check that needs no lock, and every leaf's JCS and hash, before the transaction: it holds the devices'
       // locks (and, on PGlite, the only connection) for the sequence comparison and the inserts alone.
       const parsed = items.map((raw) => evidenceItem.safeParse(raw));
-      const keys = await deviceKeys(store, parsed.flatMap((result) => (result.success ? [result.data.envelope.deviceId] : [])));
+      const keys = await devices.keys(parsed.flatMap((result) => (result.success ? [result.data.envelope.deviceId] : [])));
       const ids = newEvidenceIds(receivedAt, items.length);
       const check = async (index: number, raw: unknown, result: (typeof parsed)[number]): Promise<Candidate | Refusal> => {
         if (!result.success) return { index, raw, code: 'MALFORMED_ITEM', message: describe(result.error), claimed: claimedBy(raw) };
@@ -209,24 +134,28 @@ export function evidenceService(options: EvidenceServiceOptions): EvidenceServic
       }
 
       await db.transaction(async (tx) => {
-        const locked = evidenceStore(tx);
-        const devices = await locked.lockDevices(candidates.map(({ leaf }) => leaf.deviceId));
-        const lastSeq = new Map([...devices].map(([id, state]) => [id, state.lastSeq]));
+        const log = leaves.store(tx);
+        const sequences = readingStore(tx);
+        const named = candidates.map(({ leaf }) => leaf.deviceId);
+        const locked = await devices.lock(tx, named);
+        // Read after the locks are granted: under READ COMMITTED this statement's snapshot sees what a batch that held
+        // the locks before us committed.
+        const lastSeq: Map<string, number | undefined> = await sequences.lastSeqs(named);
         // The store keeps a device's last seq at the highest it holds for the device: a seq above it cannot be stored,
         // so only seqs at or below it are looked up, to tell a replay from a seq that went backwards.
-        const stored = await locked.storedSeqs(
+        const stored = await log.storedSeqs(
           candidates.flatMap(({ leaf }) => {
             const last = lastSeq.get(leaf.deviceId);
             return last !== undefined && leaf.deviceSeq <= last ? [{ deviceId: leaf.deviceId, seq: leaf.deviceSeq }] : [];
           }),
         );
-        const leaves: (NewLeaf & { readonly index: number; readonly gap?: { fromSeq: number; toSeq: number } })[] = [];
+        const accepted: (NewLeaf & { readonly index: number; readonly gap?: { fromSeq: number; toSeq: number } })[] = [];
         for (const { index, raw, leaf } of candidates) {
           const { deviceId, deviceSeq: seq } = leaf;
           const claimed = { deviceId, seq };
           const key = `${deviceId} ${seq.toString()}`;
           // Deactivated since the first look: the lock makes this answer final for this batch.
-          if (devices.get(deviceId)?.active !== true) {
+          if (locked.get(deviceId)?.active !== true) {
             reject(index, raw, 'DEVICE_INACTIVE', `device ${deviceId} is deactivated`, claimed);
             continue;
           }
@@ -240,12 +169,13 @@ export function evidenceService(options: EvidenceServiceOptions): EvidenceServic
             continue;
           }
           const gap = last !== undefined && seq > last + 1 ? { fromSeq: last + 1, toSeq: seq - 1 } : undefined;
-          leaves.push({ ...leaf, index, ...(gap ? { seqGapFrom: gap.fromSeq, gap } : {}) });
+          accepted.push({ ...leaf, index, ...(gap ? { seqGapFrom: gap.fromSeq, gap } : {}) });
           lastSeq.set(deviceId, seq);
           stored.add(key);
         }
-        const indices = await locked.appendLeaves(leaves);
-        leaves.forEach((leaf, position) => {
+        const indices = await log.appendLeaves(accepted);
+        await sequences.raiseLastSeqs(accepted.flatMap((leaf) => (leaf.deviceId === undefined || leaf.deviceSeq === undefined ? [] : [{ deviceId: leaf.deviceId, seq: leaf.deviceSeq, evidenceId: leaf.id }])));
+        accepted.forEach((leaf, position) => {
           results[leaf.index] = {
             status: 'accepted',
             id: leaf.id,
@@ -254,86 +184,17 @@ export function evidenceService(options: EvidenceServiceOptions): EvidenceServic
             ...(leaf.gap ? { seqGap: leaf.gap } : {}),
           };
         });
-        await locked.logRejections(rejections, { receivedAt, submittedBy: context.submittedBy, requestId: context.audit.requestId });
-        await audit.append(context.audit, tx);
+        await sequences.logRejections(rejections, { receivedAt, submittedBy: context.submittedBy, requestId: context.requestId });
+        await context.record(tx);
       });
-      const accepted = results.filter((result) => result.status === 'accepted').length;
-      return { receivedAt: receivedAtText, accepted, rejected: results.length - accepted, items: results };
-    },
-
-    async registerDocument(registration, context) {
-      const sha256 = registration.sha256.replace(/^0x/, '');
-      const receivedAt = now();
-      const known = await store.documentsWithHash(sha256);
-      const conflicting = known.find((document) => document.size !== registration.size);
-      if (conflicting !== undefined) {
-        throw new EvidenceError(
-          'CONTENT_SIZE_MISMATCH',
-          `a document with SHA-256 0x${sha256} is registered with ${conflicting.size.toString()} bytes, not ${registration.size.toString()}`,
-        );
-      }
-      const storedPath = await objects.find(sha256);
-      const record = {
-        type: 'document',
-        sha256: `0x${sha256}`,
-        mediaType: registration.mediaType,
-        name: registration.name,
-        size: registration.size,
-        ...(registration.lotId === undefined ? {} : { lotId: registration.lotId }),
-        ...(registration.receiptId === undefined ? {} : { receiptId: registration.receiptId }),
-        submittedBy: context.submittedBy,
-        receivedAt: receivedAt.toISOString(),
-      };
-      const recordJcs = jcs(record);
-      const leaf: NewLeaf = {
-        id: newEvidenceId(receivedAt),
-        kind: 'document',
-        recordJcs,
-        leafHash: leafHash(recordJcs),
-        ...(registration.lotId === undefined ? {} : { lotId: registration.lotId }),
-        ...(registration.receiptId === undefined ? {} : { receiptId: registration.receiptId }),
-        submittedBy: context.submittedBy,
-        receivedAt,
-      };
-      const leafIndex = await db.transaction(async (tx) => {
-        const inTx = evidenceStore(tx);
-        const [index] = await inTx.appendLeaves([leaf]);
-        await inTx.insertDocument({ evidenceId: leaf.id, sha256, size: registration.size, mediaType: registration.mediaType, name: registration.name, storedPath: storedPath ?? null });
-        await audit.append(context.audit, tx);
-        return index ?? -1;
-      });
-      return {
-        id: leaf.id,
-        leafHash: leaf.leafHash,
-        leafIndex,
-        document: { sha256: `0x${sha256}`, size: registration.size, mediaType: registration.mediaType, name: registration.name, contentStored: storedPath !== undefined },
-      };
-    },
-
-    async storeDocumentContent(sha256Given, content, context) {
-      const sha256 = sha256Given.replace(/^0x/, '');
-      const [document] = await store.documentsWithHash(sha256);
-      if (document === undefined) {
-        throw new EvidenceError('DOCUMENT_NOT_FOUND', `no document with SHA-256 0x${sha256} is registered; POST /v1/documents first`);
-      }
-      const path = await objects.put(sha256, document.size, content);
-      await db.transaction(async (tx) => {
-        await evidenceStore(tx).markStored(sha256, path);
-        await audit.append(context.audit, tx);
-      });
-      return { sha256: `0x${sha256}`, size: document.size, contentStored: true };
-    },
-
-    async evidence(id) {
-      const found = await store.evidenceById(id);
-      if (found === undefined) throw new EvidenceError('EVIDENCE_NOT_FOUND', `no evidence ${id}`);
-      return found;
+      const acceptedCount = results.filter((result) => result.status === 'accepted').length;
+      return { receivedAt: receivedAtText, accepted: acceptedCount, rejected: results.length - acceptedCount, items: results };
     },
   };
 }
 
 /** The JCS bytes of a value, or why it has none (e.g. a lone surrogate in a reading's value, which I-JSON excludes). */
-function canonical(value: unknown): Buffer | string {
+function canonical(value: unknown): Uint8Array | string {
   try {
     return jcsBytes(value);
   } catch (error) {
@@ -351,18 +212,8 @@ function itemSha256(raw: unknown): Buffer {
   return typeof bytes === 'string' ? sha256Of(JSON.stringify(raw)) : sha256(bytes);
 }
 
-/** The parsed keys of the devices named in a batch (one query); unknown devices are absent. */
-async function deviceKeys(
-  store: ReturnType<typeof evidenceStore>,
-  ids: readonly string[],
-): Promise<Map<string, { readonly active: boolean; readonly key: DeviceKey }>> {
-  const devices = await store.devices([...new Set(ids)]);
-  // Stored keys were parsed at registration; parsing again here is what turns them into KeyObjects.
-  return new Map([...devices].map(([id, device]) => [id, { active: device.active, key: parseDeviceKey(device.algorithm, device.publicKey) }]));
-}
-
 /** Why `ts` is outside the accepted window around the gateway's clock, or undefined when it is inside. */
-function clockWindow(ts: number, now: number, limits: Pick<EvidenceServiceOptions, 'clockSkewMs' | 'maxAgeMs'>): string | undefined {
+function clockWindow(ts: number, now: number, limits: Pick<ReadingIntakeOptions, 'clockSkewMs' | 'maxAgeMs'>): string | undefined {
   if (ts > now + limits.clockSkewMs) {
     return `ts is ${Math.round((ts - now) / 1000).toString()} s ahead of the gateway's clock; at most ${Math.round(limits.clockSkewMs / 1000).toString()} s allowed`;
   }

@@ -1,8 +1,8 @@
 import { InvalidArgumentError, deviceAlgorithms, parseDevicePublicKey, type DeviceAlgorithm } from '@wr/anchor';
 import { verify, type KeyObject } from 'node:crypto';
-import { EvidenceError } from './errors.js';
+import { EvidenceError } from '../errors.js';
 
-// The algorithms are the evidence bundle's (DESIGN.md section 6): one list, anchor's, for the gateway and the verifier.
+// The algorithms are the evidence bundle's (docs/design.md section 6): one list, anchor's, for the gateway and the verifier.
 export { deviceAlgorithms, type DeviceAlgorithm };
 
 /** A device's public key, parsed, with the SPKI PEM it is stored and published as. */

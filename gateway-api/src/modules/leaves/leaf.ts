@@ -2,7 +2,7 @@ import { hashLeaf, sha256, toHex } from '@wr/anchor';
 import { randomBytes } from 'node:crypto';
 
 /**
- * The leaf hash of DESIGN.md section 6: SHA-256(0x00 || JCS(record)), as 0x-prefixed lowercase hex, through anchor's
+ * The leaf hash of docs/design.md section 6: SHA-256(0x00 || JCS(record)), as 0x-prefixed lowercase hex, through anchor's
  * RFC 6962 `hashLeaf` (the 0x00 prefix is the leaf domain separator: no leaf can pass for an interior node).
  */
 export function leafHash(recordJcs: string): string {

@@ -3,7 +3,7 @@ import { idPattern, refIdPattern } from '@wr/chaincode/model';
 import { z } from 'zod';
 
 /**
- * What a device signs and how an evidence batch carries it (DESIGN.md section 6). A device signs the RFC 8785 JCS
+ * What a device signs and how an evidence batch carries it (docs/design.md section 6). A device signs the RFC 8785 JCS
  * bytes of its envelope `{deviceId, seq, ts, readings[], attachments[]}`; the gateway verifies and stores the
  * envelope exactly as it was sent, so these schemas only check it (they never strip or rewrite a field).
  */

@@ -1,7 +1,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EvidenceError } from './errors.js';
+import { EvidenceError } from '../errors.js';
 
 /** Documents' bytes, content-addressed: one file per SHA-256, written once and never changed. */
 export interface ObjectStore {

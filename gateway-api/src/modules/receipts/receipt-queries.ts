@@ -2,10 +2,10 @@ import { listFilterArgs } from '@wr/chaincode/args';
 import { receiptView, type ReceiptView } from '@wr/chaincode/responses';
 import { borrowerMspId, orgKindOf, rolesByOrg } from '@wr/chaincode/roles';
 import { z } from 'zod';
-import type { Queryable } from './database.js';
-import { StoreError } from './errors.js';
-import { PROJECTION_NAME } from './projection-store.js';
-import { int8, parseRow } from './rows.js';
+import type { Queryable } from '../../db/database.js';
+import { StoreError } from '../../db/errors.js';
+import { PROJECTION_NAME } from '../../db/projection-store.js';
+import { int8, parseRow } from '../../db/rows.js';
 
 /** Who is asking, as their certificate says: MSP, CN and `role` attribute. */
 export interface Viewer {

@@ -1,0 +1,21 @@
+import { serve } from '../../http/operation.js';
+import { defineModule } from '../../platform/module.js';
+import { devices as deviceRegistry, type Devices } from './devices.js';
+import { operations } from './operations.js';
+
+export { type DeviceRegistration, type Devices } from './devices.js';
+export { deviceAlgorithms, parseDeviceKey, verifyDeviceSignature, type DeviceAlgorithm, type DeviceKey } from './keys.js';
+export { type DeviceRecord } from './store.js';
+export { operations as deviceOperations } from './operations.js';
+
+declare module '../../platform/module.js' {
+  interface ModuleApis {
+    devices: Devices;
+  }
+}
+
+/** Devices and the keys they sign their readings with: POST/GET /v1/devices, deactivation. */
+export const devicesModule = defineModule('devices', (ctx) => {
+  const devices = deviceRegistry(ctx.db);
+  return { operations: serve(operations, devices), api: devices };
+});

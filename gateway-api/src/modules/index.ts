@@ -1,0 +1,16 @@
+import { anchoringOperations } from './anchoring/index.js';
+import { deviceOperations } from './devices/index.js';
+import { documentOperations } from './documents/index.js';
+import type { Operation } from '../http/operation.js';
+import { leafOperations } from './leaves/index.js';
+import { readingOperations } from './readings/index.js';
+
+export { anchoringModule } from './anchoring/index.js';
+export { devicesModule } from './devices/index.js';
+export { documentsModule } from './documents/index.js';
+export { leavesModule } from './leaves/index.js';
+export { readingsModule } from './readings/index.js';
+export { receiptsModule } from './receipts/index.js';
+
+/** The operations the gateway serves from its own database (evidence and anchoring): no chaincode stands behind them. */
+export const evidenceOperations: readonly Operation[] = [...deviceOperations, ...leafOperations, ...readingOperations, ...documentOperations, ...anchoringOperations];
