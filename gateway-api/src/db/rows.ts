@@ -8,6 +8,12 @@ export const int8 = z
   .string()
   .regex(/^-?\d+$/)
   .transform((text) => BigInt(text));
+/** int8 as a JS number, for values that are always safe integers here (indices, seqs, sizes). */
+export const int8Number = z
+  .string()
+  .regex(/^-?\d+$/)
+  .transform((text) => Number(text))
+  .refine((value) => Number.isSafeInteger(value), 'beyond the safe integer range');
 export const timestamp = z.date();
 
 /** Parses every row with `schema`: a row of another shape is our bug (schema and code disagree), not bad input. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Queryable } from '../../db/database.js';
-import { parseRows } from '../../db/rows.js';
+import { int8Number, parseRows } from '../../db/rows.js';
 
 export interface DocumentRow {
   readonly evidenceId: string;
@@ -20,11 +20,6 @@ export interface DocumentStore {
   markStored(sha256: string, path: string): Promise<void>;
 }
 
-const int8Number = z
-  .string()
-  .regex(/^-?\d+$/)
-  .transform((text) => Number(text))
-  .refine((value) => Number.isSafeInteger(value), 'beyond the safe integer range');
 const documentRow = z
   .object({ evidence_id: z.string(), sha256: z.instanceof(Buffer), size: int8Number, media_type: z.string(), name: z.string(), stored_path: z.string().nullable() })
   .transform(

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../../db/database.js';
 import { StoreError } from '../../db/errors.js';
-import { parseOptionalRow, parseRow, parseRows, timestamp } from '../../db/rows.js';
+import { int8Number, parseOptionalRow, parseRow, parseRows, timestamp } from '../../db/rows.js';
 
 export const evidenceKinds = ['device-reading', 'document', 'ledger-event'] as const;
 export type EvidenceKind = (typeof evidenceKinds)[number];
@@ -78,12 +78,6 @@ export interface LeafStore {
   waiting(): Promise<number>;
 }
 
-/** int8 as the driver returns it (text), as a JS number: every value here (indices, seqs) is a safe integer. */
-const int8Number = z
-  .string()
-  .regex(/^-?\d+$/)
-  .transform((text) => Number(text))
-  .refine((value) => Number.isSafeInteger(value), 'beyond the safe integer range');
 const bytes = z.instanceof(Buffer);
 const hex = (buffer: Buffer): string => buffer.toString('hex');
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Queryable } from '../../db/database.js';
-import { parseRows } from '../../db/rows.js';
+import { int8Number, parseRows } from '../../db/rows.js';
 import type { ItemRejectionCode } from '../errors.js';
 
 /** An item of a batch that was refused, as the refusals' log keeps it. */
@@ -22,11 +22,6 @@ export interface ReadingStore {
   logRejections(rejections: readonly Rejection[], context: { readonly receivedAt: Date; readonly submittedBy: string; readonly requestId: string }): Promise<void>;
 }
 
-const int8Number = z
-  .string()
-  .regex(/^-?\d+$/)
-  .transform((text) => Number(text))
-  .refine((value) => Number.isSafeInteger(value), 'beyond the safe integer range');
 
 export function readingStore(db: Queryable): ReadingStore {
   return {
