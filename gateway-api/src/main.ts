@@ -28,6 +28,7 @@ import { EmbeddedLedger } from './ledger/embedded/index.js';
 import { LedgerError } from './ledger/errors.js';
 import { FabricLedger, loadConnectionBundle } from './ledger/fabric/fabric-ledger.js';
 import type { Identity, LedgerPort } from './ledger/port.js';
+import { systemClock } from './platform/clock.js';
 import { registry as createRegistry, type Registry } from './registry/registry.js';
 
 /** A running gateway. */
@@ -80,8 +81,10 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     const registry = noteCommits(createRegistry({ ledger }), (block) => {
       if (lastCommitted === undefined || block > lastCommitted) lastCommitted = block;
     });
+    const clock = systemClock;
     const projection = startProjection({
       db,
+      clock,
       ledger,
       reader: { receipt: (id) => readOrNothing(registry, projector, 'GetReceipt', id), lot: (id) => readOrNothing(registry, projector, 'GetLot', id) },
       onError: (error) => logger.error({ err: error }, 'projection failed; retrying'),
@@ -100,6 +103,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       maxLeaves: config.anchor.maxLeaves,
       logger,
       holder: `${hostname()}:${config.dataDir}`,
+      clock,
     });
     cleanup.unshift(async () => {
       await anchoring.stop();

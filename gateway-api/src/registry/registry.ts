@@ -1,5 +1,6 @@
 import { LedgerError } from '../ledger/errors.js';
 import type { Identity, LedgerPort } from '../ledger/port.js';
+import { systemClock } from '../platform/clock.js';
 
 /** A committed transaction's result, as the HTTP layer reports it. */
 export interface Committed {
@@ -41,7 +42,7 @@ export function registry(options: RegistryOptions): Registry {
         } catch (error) {
           const retryable = error instanceof LedgerError && retryableCodes.has(error.code) && attempt < retries;
           if (!retryable) throw error;
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+          await systemClock.sleep(Math.random() * 5 * (attempt + 1));
         }
       }
     },
