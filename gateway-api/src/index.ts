@@ -4,3 +4,4 @@ export { EmbeddedLedger, type ChainInfo, type EmbeddedLedgerOptions } from './le
 export { openDevCa, caFromPem, FABRIC_ATTRS_OID, type DevCa } from './identity/dev-ca.js';
 export { endorsementOrgs } from './ledger/endorsement-policy.js';
 export { canonicalJson, type JsonValue } from './util/canonical-json.js';
+export { systemClock, type Clock } from './platform/clock.js';

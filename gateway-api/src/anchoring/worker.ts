@@ -1,5 +1,8 @@
 import type { AnchorClient, AnchorRecord, Checkpoint } from '@wr/anchor';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../platform/clock.js';
+import { startLoop } from '../platform/loop.js';
+import { waiters as createWaiters } from '../platform/waiters.js';
 import type { CheckpointStore, StoredCheckpoint } from './checkpoint-store.js';
 
 /** What /healthz and tests see of the anchoring worker. */
@@ -26,8 +29,8 @@ export interface AnchoringOptions {
    * gateway restarted after a crash takes its lease back at once instead of waiting for it to expire.
    */
   readonly holder: string;
-  /** Clock for checkpoint times (tests). */
-  readonly now?: () => Date;
+  /** The time checkpoints are cut at, and every wait of the worker (default: the system clock). */
+  readonly clock?: Clock;
 }
 
 export interface Anchoring {
@@ -39,7 +42,18 @@ export interface Anchoring {
   stop(): Promise<void>;
 }
 
-const LEASE_MS = 30_000;
+/** Why `settled()` rejected: it did not settle within its timeout. */
+export class AnchoringError extends Error {
+  readonly code = 'ANCHORING_TIMEOUT';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'AnchoringError';
+  }
+}
+
+/** How long the worker's lease runs unless renewed; it is renewed before every round. */
+export const LEASE_MS = 30_000;
 const MAX_BACKOFF_MS = 30_000;
 
 /**
@@ -49,30 +63,21 @@ const MAX_BACKOFF_MS = 30_000;
  */
 export function startAnchoring(options: AnchoringOptions): Anchoring {
   const { store, logger } = options;
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   const holder = options.holder;
-  const startedAt = now();
-  const stopping = new AbortController();
-  let state: AnchoringStatus['state'] = 'starting';
-  let lastError: string | undefined;
+  const startedAt = clock.now();
   let lastAnchoredSeq: number | undefined;
   let waitingLeaves: number | undefined;
-  let forceCut = false;
-  let wake: (() => void) | undefined;
-  const waiters = new Set<() => void>();
-
-  const sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        wake = undefined;
-        stopping.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      wake = done;
-      stopping.signal.addEventListener('abort', done, { once: true });
-    });
+  let client: AnchorClient | undefined;
+  /** Rounds begun, and the last of them that found no leaf waiting: settled() waits for one begun after its call. */
+  let roundsBegun = 0;
+  let lastEmptyRound = 0;
+  /**
+   * While set, leaves are cut whatever the interval (cutNow, settled): the rounds begun when it was asked for. Only a
+   * round begun later clears it, since an earlier one may have counted the leaves before the latest ones came in.
+   */
+  let forceCutAfter: number | undefined;
+  const waiters = createWaiters(clock);
 
   async function finish(client: AnchorClient, entry: StoredCheckpoint): Promise<void> {
     const { checkpoint } = entry;
@@ -90,18 +95,20 @@ export function startAnchoring(options: AnchoringOptions): Anchoring {
   }
 
   async function round(client: AnchorClient): Promise<'more' | 'idle'> {
+    const thisRound = ++roundsBegun;
     for (const entry of await store.unfinished()) await finish(client, entry);
     const backlog = await store.backlog();
     waitingLeaves = backlog.leaves;
     // Before the first checkpoint, the interval runs from the worker's start.
     const since = (backlog.lastCutAt ?? startedAt).getTime();
-    const due = backlog.leaves >= options.maxLeaves || (backlog.leaves > 0 && (forceCut || now().getTime() - since >= options.intervalMs));
+    const due = backlog.leaves >= options.maxLeaves || (backlog.leaves > 0 && (forceCutAfter !== undefined || clock.now().getTime() - since >= options.intervalMs));
     if (backlog.leaves === 0) {
-      forceCut = false;
-      for (const resolve of waiters) resolve();
+      if (forceCutAfter !== undefined && thisRound > forceCutAfter) forceCutAfter = undefined;
+      lastEmptyRound = thisRound;
+      waiters.notify();
     }
     if (!due) return 'idle';
-    const cut = await store.cut(options.maxLeaves, now());
+    const cut = await store.cut(options.maxLeaves, clock.now());
     if (cut) {
       logger.debug({ seq: cut.checkpoint.seq, leaves: cut.checkpoint.leafCount }, 'checkpoint cut');
       await finish(client, cut);
@@ -109,60 +116,41 @@ export function startAnchoring(options: AnchoringOptions): Anchoring {
     return 'more';
   }
 
-  const running = (async () => {
-    let client: AnchorClient | undefined;
-    let backoff = 500;
-    while (!stopping.signal.aborted) {
-      try {
-        if (!(await store.lease(holder, LEASE_MS))) {
-          state = 'standby';
-          await sleep(LEASE_MS / 3);
-          continue;
-        }
-        client ??= await options.client();
-        const outcome = await round(client);
-        state = 'running';
-        lastError = undefined;
-        backoff = 500;
-        if (outcome === 'idle') await sleep(Math.min(options.intervalMs, 1_000));
-      } catch (error) {
-        if (stopping.signal.aborted) break;
-        state = 'failing';
-        lastError = error instanceof Error ? error.message : String(error);
-        logger.error({ err: error }, 'anchoring failed; retrying');
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      }
-    }
-    state = 'stopped';
-    await store.release(holder).catch(() => undefined);
-  })();
+  const loop = startLoop({
+    name: 'anchoring',
+    clock,
+    step: async () => round((client ??= await options.client())),
+    // New leaves are looked for at least once a second (or once per interval, when that is shorter).
+    idleMs: Math.min(options.intervalMs, 1_000),
+    backoff: { initialMs: 500, maxMs: MAX_BACKOFF_MS },
+    lease: { acquire: () => store.lease(holder, LEASE_MS), release: () => store.release(holder), retryMs: LEASE_MS / 3 },
+    onError: (error, failure) =>
+      failure.during === 'release'
+        ? logger.warn({ err: error }, 'anchoring lease not released; it runs out on its own')
+        : logger.error({ err: error, retryInMs: failure.retryInMs }, 'anchoring failed; retrying'),
+  });
 
   return {
-    status: () => ({ state, lastError, lastAnchoredSeq, waitingLeaves }),
+    status() {
+      const { state, lastError } = loop.status();
+      return { state, lastError, lastAnchoredSeq, waitingLeaves };
+    },
     settled(timeoutMs = 30_000) {
-      forceCut = true;
-      wake?.();
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(done);
-          reject(new Error(`anchoring did not settle within ${timeoutMs.toString()} ms (${state}${lastError ? `: ${lastError}` : ''})`));
-        }, timeoutMs);
-        function done(): void {
-          clearTimeout(timer);
-          waiters.delete(done);
-          resolve();
-        }
-        waiters.add(done);
+      const after = roundsBegun;
+      forceCutAfter = after;
+      loop.wake();
+      return waiters.until(() => lastEmptyRound > after, {
+        timeoutMs,
+        timedOut: () => {
+          const { state, lastError } = loop.status();
+          return new AnchoringError(`anchoring did not settle within ${timeoutMs.toString()} ms (${state}${lastError ? `: ${lastError}` : ''})`);
+        },
       });
     },
     cutNow() {
-      forceCut = true;
-      wake?.();
+      forceCutAfter = roundsBegun;
+      loop.wake();
     },
-    async stop() {
-      stopping.abort();
-      await running;
-    },
+    stop: () => loop.stop(),
   };
 }

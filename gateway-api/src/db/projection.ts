@@ -2,6 +2,9 @@ import { lot as lotSchema, refId, type Lot } from '@wr/chaincode/model';
 import { receiptView, type ReceiptView } from '@wr/chaincode/responses';
 import { z } from 'zod';
 import type { LedgerEvent, LedgerPort } from '../ledger/port.js';
+import { systemClock, type Clock } from '../platform/clock.js';
+import { startLoop, type StepOutcome } from '../platform/loop.js';
+import { waiters as createWaiters } from '../platform/waiters.js';
 import type { Database } from './database.js';
 import { StoreError } from './errors.js';
 import { readCheckpoint, writeEventUpdate, type EventUpdate, type LedgerPosition } from './projection-store.js';
@@ -40,8 +43,13 @@ export interface ProjectionOptions {
   readonly reader: ProjectionReader;
   /** Told about every failed attempt (the event is then retried, never skipped) and every broken event stream. */
   readonly onError?: (error: unknown) => void;
-  /** Delay before the first retry, doubled on each further one up to `maxDelayMs`. */
+  /**
+   * Delay before the first retry, doubled on each further one up to `maxDelayMs`; also the pause before subscribing
+   * again to an event stream that ended.
+   */
   readonly retry?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
+  /** Every wait of the projection: retries, resubscriptions and the timeouts of waitFor and caughtUp. */
+  readonly clock?: Clock;
 }
 
 /** A failed attempt to project one event, as reported to `onError`. */
@@ -65,88 +73,104 @@ const eventPayload = z.looseObject({ receiptIds: z.array(refId).optional(), lotI
 
 const DEFAULT_WAIT_MS = 10_000;
 const IDLE = Symbol('idle');
+const STOPPED = Symbol('stopped');
+
+/** A subscription to the ledger's events, ended by aborting it. */
+interface Session {
+  readonly iterator: AsyncIterator<LedgerEvent>;
+  readonly controller: AbortController;
+}
 
 /**
  * Projects the ledger's events into the database (after fabric-samples' off_chain_data listener): resumes after the
  * stored checkpoint, and for each event, in one transaction, records it, refreshes every receipt it names and their
  * lots from current ledger state, and moves the checkpoint. Re-reading current state instead of applying deltas makes
  * replays harmless: nothing is counted twice, and the tables converge on the ledger.
+ *
+ * It runs as a loop (platform/loop.ts) whose step applies the next event: a step waits on the event stream for it,
+ * so the loop's backoff is the retry of a failing event (the same event again, never skipped) and of a broken stream
+ * (subscribed again), and each event applied resets it.
  */
 export function startProjection(options: ProjectionOptions): Projection {
   const { db, ledger, reader } = options;
+  const clock = options.clock ?? systemClock;
   const report = options.onError ?? ((): void => undefined);
   const initialDelay = options.retry?.initialDelayMs ?? 250;
   const maxDelay = options.retry?.maxDelayMs ?? 30_000;
   const stopping = new AbortController();
-  const stopped = new Promise<IteratorResult<LedgerEvent>>((resolve) =>
-    stopping.signal.addEventListener('abort', () => resolve({ done: true, value: undefined }), { once: true }),
+  const stopped = new Promise<typeof STOPPED>((resolve) =>
+    stopping.signal.addEventListener('abort', () => resolve(STOPPED), { once: true }),
   );
-  const waiters = new Set<() => void>();
+  const waiters = createWaiters(clock);
   /** The last event applied, by this process or (as the checkpoint says) before it. */
   let applied: LedgerPosition | undefined;
   /** True while the event stream has nothing more to give: every event already committed is applied. */
   let idle = false;
-  /** Events applied by this process: progress resets the resubscription backoff. */
-  let appliedCount = 0;
-  const notify = (): void => {
-    for (const waiter of [...waiters]) waiter();
-  };
+  let session: Session | undefined;
+  /** The event being applied, kept across failed attempts so that the retry applies the same one. */
+  let pending: { readonly event: LedgerEvent; attempts: number } | undefined;
 
-  const delay = (attempt: number): number => Math.min(maxDelay, initialDelay * 2 ** Math.min(attempt, 30));
-
-  async function follow(): Promise<void> {
+  async function subscribe(): Promise<Session> {
     applied = await readCheckpoint(db);
-    const session = new AbortController();
-    const endSession = (): void => session.abort();
-    stopping.signal.addEventListener('abort', endSession, { once: true });
-    try {
-      // Events come from the checkpoint's block (inclusive): those up to the checkpoint itself are skipped.
-      const iterator = ledger.events(applied?.blockNumber ?? 0n, session.signal)[Symbol.asyncIterator]();
-      for (;;) {
-        const next = await nextOrIdle(iterator);
-        if (next.done === true || stopping.signal.aborted) return;
-        const event = next.value;
-        if (applied !== undefined && compare(event, applied) <= 0) continue;
-        if (!(await applyWithRetry(event))) return;
-        applied = { blockNumber: event.blockNumber, txIndex: event.txIndex };
-        appliedCount++;
-        notify();
+    const controller = new AbortController();
+    // Events come from the checkpoint's block (inclusive): those up to the checkpoint itself are skipped.
+    const iterator = ledger.events(applied?.blockNumber ?? 0n, controller.signal)[Symbol.asyncIterator]();
+    return { iterator, controller };
+  }
+
+  function endSession(): void {
+    session?.controller.abort();
+    session = undefined;
+  }
+
+  /** One step: takes the next event (subscribing first if need be) and applies it. */
+  async function step(): Promise<StepOutcome> {
+    if (pending === undefined) {
+      session ??= await subscribe();
+      let next: IteratorResult<LedgerEvent> | typeof STOPPED;
+      try {
+        next = await nextOrIdle(session.iterator);
+      } catch (error) {
+        // A broken stream: the loop backs off, and the next step subscribes again.
+        endSession();
+        throw error;
       }
-    } finally {
-      session.abort();
-      stopping.signal.removeEventListener('abort', endSession);
+      if (next === STOPPED || stopping.signal.aborted) return 'idle';
+      if (next.done === true) {
+        // The stream ended (a disconnected peer, a closed ledger): subscribe again after the loop's idle pause.
+        endSession();
+        return 'idle';
+      }
+      if (applied !== undefined && compare(next.value, applied) <= 0) return 'more';
+      pending = { event: next.value, attempts: 0 };
     }
+    const { event } = pending;
+    try {
+      await applyEvent(event);
+    } catch (error) {
+      throw new ProjectionEventError(event, ++pending.attempts, error);
+    }
+    pending = undefined;
+    applied = { blockNumber: event.blockNumber, txIndex: event.txIndex };
+    waiters.notify();
+    return 'more';
   }
 
   /**
    * The next event, noting when none is ready yet. Both ledgers deliver a block's events together, without I/O in
    * between, so "not ready after pending I/O" means every event of the blocks seen so far is applied.
    */
-  async function nextOrIdle(iterator: AsyncIterator<LedgerEvent>): Promise<IteratorResult<LedgerEvent>> {
+  async function nextOrIdle(iterator: AsyncIterator<LedgerEvent>): Promise<IteratorResult<LedgerEvent> | typeof STOPPED> {
     const next = iterator.next();
     const first = await Promise.race([next, new Promise<typeof IDLE>((resolve) => setImmediate(() => resolve(IDLE)))]);
     if (first !== IDLE) return first;
     idle = true;
-    notify();
+    waiters.notify();
     try {
       // Stop does not depend on the ledger honouring the abort signal promptly.
       return await Promise.race([next, stopped]);
     } finally {
       idle = false;
-    }
-  }
-
-  /** Applies an event, retrying with backoff until it succeeds; false if stopped first. */
-  async function applyWithRetry(event: LedgerEvent): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await applyEvent(event);
-        return true;
-      } catch (error) {
-        if (stopping.signal.aborted) return false;
-        report(new ProjectionEventError(event, attempt, error));
-        if (!(await sleep(delay(attempt - 1), stopping.signal))) return false;
-      }
     }
   }
 
@@ -171,45 +195,22 @@ export function startProjection(options: ProjectionOptions): Projection {
     await db.transaction((tx) => writeEventUpdate(tx, update));
   }
 
-  async function run(): Promise<void> {
-    let attempt = 0;
-    while (!stopping.signal.aborted) {
-      const appliedBefore = appliedCount;
-      try {
-        await follow();
-        // The stream ended (a disconnected peer, a closed ledger): subscribe again after a pause.
-      } catch (error) {
-        if (stopping.signal.aborted) return;
-        report(error);
-      }
-      attempt = appliedCount > appliedBefore ? 0 : attempt + 1;
-      if (!(await sleep(delay(attempt), stopping.signal))) return;
-    }
-  }
-
-  const running = run();
+  const loop = startLoop({
+    name: 'projection',
+    clock,
+    step,
+    idleMs: initialDelay,
+    backoff: { initialMs: initialDelay, maxMs: maxDelay },
+    onError: (error) => report(error),
+  });
 
   /** Resolves when `reached` holds (checked on every change of progress), else rejects on timeout or stop. */
   function waitUntil(reached: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const finish = (settle: () => void): void => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        settle();
-      };
-      const check = (): void => {
-        if (reached()) {
-          finish(resolve);
-        } else if (stopping.signal.aborted) {
-          finish(() => reject(new StoreError('PROJECTION_STOPPED', 'the projection was stopped')));
-        }
-      };
-      const timer = setTimeout(() => {
-        const message = `the projection did not reach ${what} within ${timeoutMs.toString()} ms`;
-        finish(() => reject(new StoreError('PROJECTION_TIMEOUT', message)));
-      }, timeoutMs);
-      waiters.add(check);
-      check();
+    return waiters.until(reached, {
+      timeoutMs,
+      timedOut: () => new StoreError('PROJECTION_TIMEOUT', `the projection did not reach ${what} within ${timeoutMs.toString()} ms`),
+      signal: stopping.signal,
+      aborted: () => new StoreError('PROJECTION_STOPPED', 'the projection was stopped'),
     });
   }
 
@@ -230,8 +231,8 @@ export function startProjection(options: ProjectionOptions): Projection {
     },
     async stop() {
       stopping.abort();
-      notify();
-      await running;
+      await loop.stop();
+      endSession();
     },
   };
 }
@@ -239,23 +240,4 @@ export function startProjection(options: ProjectionOptions): Projection {
 function compare(a: LedgerPosition, b: LedgerPosition): number {
   if (a.blockNumber !== b.blockNumber) return a.blockNumber < b.blockNumber ? -1 : 1;
   return a.txIndex - b.txIndex;
-}
-
-/** Waits `ms`; false if `signal` aborted first. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) {
-      resolve(false);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

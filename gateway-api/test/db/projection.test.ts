@@ -6,8 +6,10 @@ import { StoreError } from '../../src/db/errors.js';
 import { ProjectionEventError, startProjection, type Projection, type ProjectionReader } from '../../src/db/projection.js';
 import { receiptQueries } from '../../src/modules/receipts/receipt-queries.js';
 import { int8 } from '../../src/db/rows.js';
+import type { LedgerEvent, LedgerPort } from '../../src/ledger/port.js';
+import { ManualClock } from '../../src/testing/manual-clock.js';
 import { testDatabases, useDatabase } from '../support/postgres.js';
-import { draftJson, eventually, issue, lotJson, openRegistryLedger, pledgeJson, type RegistryLedger } from './registry-ledger.js';
+import { draftJson, issue, lotJson, openRegistryLedger, pledgeJson, type RegistryLedger } from './registry-ledger.js';
 
 const receiptRows = z.array(
   z.object({
@@ -76,6 +78,8 @@ for (const target of await testDatabases()) {
     let world: RegistryLedger;
     let projection: Projection | undefined;
     let errors: unknown[] = [];
+    /** The clock of the projection last started: its retries and timeouts wait on it, and only the test moves it. */
+    let clock: ManualClock;
 
     before(async () => {
       world = await openRegistryLedger();
@@ -88,14 +92,16 @@ for (const target of await testDatabases()) {
       await world.close();
     });
 
-    function start(reader: ProjectionReader = world.reader): Projection {
+    function start(reader: ProjectionReader = world.reader, ledger: Pick<LedgerPort, 'events'> = world.ledger): Projection {
       errors = [];
+      clock = new ManualClock();
       projection = startProjection({
         db: db(),
-        ledger: world.ledger,
+        ledger,
         reader,
         onError: (error) => errors.push(error),
-        retry: { initialDelayMs: 5, maxDelayMs: 40 },
+        retry: { initialDelayMs: 250, maxDelayMs: 1_000 },
+        clock,
       });
       return projection;
     }
@@ -216,7 +222,7 @@ for (const target of await testDatabases()) {
       }
     });
 
-    it('an event that cannot be projected is retried with backoff and reported; nothing after it is applied first', async () => {
+    it('an event that cannot be projected is retried after 250, 500, 1000, 1000 ms and reported; nothing after it is applied first', async () => {
       let failing = true;
       const flaky: ProjectionReader = {
         receipt: (id) => (failing && id === 'R6' ? Promise.reject(new Error('the ledger query timed out')) : world.reader.receipt(id)),
@@ -228,19 +234,71 @@ for (const target of await testDatabases()) {
       const drafted = await world.ledger.submit(world.cast.clerk, 'DraftReceipt', [draftJson('R6', 'LOT3', 'bob', '10')]);
       await world.submit('clerk', 'RegisterLot', lotJson('LOT4', 'WH1', '5'));
 
-      await eventually(() => errors.length >= 3);
+      const waits: number[] = [];
+      for (let attempt = 1; attempt <= 4; attempt++) {
+        const [sleep] = await clock.sleeping();
+        waits.push(sleep?.ms ?? -1);
+        expect(errors, `reported by attempt ${attempt.toString()}`).to.have.length(attempt);
+        if (attempt < 4) clock.advance(sleep?.ms ?? 0);
+      }
+      expect(waits, 'doubling up to maxDelayMs').to.deep.equal([250, 500, 1_000, 1_000]);
       expect(await current.position(), 'the checkpoint waits at the failing event').to.deep.equal(before);
       expect((await projectedEvents()).filter((row) => row.block_number >= drafted.blockNumber)).to.deep.equal([]);
-      for (const [index, error] of errors.slice(0, 3).entries()) {
+      for (const [index, error] of errors.entries()) {
         expect(error).to.be.instanceOf(ProjectionEventError);
         expect(error).to.have.property('attempt', index + 1);
         expect(error).to.have.nested.property('event.txId', drafted.txId);
       }
 
+      // Not caught up while an event fails: caughtUp gives up after its timeout, on the same clock.
+      const notCaughtUp = current.caughtUp(500).catch((error: unknown) => error);
+      expect((await clock.sleeping(2)).map((sleep) => sleep.ms)).to.deep.equal([500, 1_000]);
+      clock.advance(500);
+      expect(await notCaughtUp).to.be.instanceOf(StoreError).and.to.have.property('code', 'PROJECTION_TIMEOUT');
+
       failing = false;
+      clock.advance(500);
       await current.waitFor(world.lastBlock());
+      expect(errors, 'the fifth attempt succeeded').to.have.length(4);
       expect(await db().query("SELECT id FROM receipts WHERE id = 'R6'")).to.have.length(1);
       await expectTablesMatchLedger(['LOT1', 'LOT2', 'LOT3', 'LOT4', 'LOT10', 'LOT11', 'LOT12', 'LOT13', 'LOT14', 'LOT15']);
+      await expectEventsOnce();
+    });
+
+    it('a broken event stream is subscribed to again after 250, 500, 1000 ms; an event applied resets the backoff', async () => {
+      let refusals = 3;
+      let breakNext = false;
+      const failing = (message: string): AsyncIterator<LedgerEvent> => ({ next: () => Promise.reject(new Error(message)) });
+      const unreliable: Pick<LedgerPort, 'events'> = {
+        events(fromBlock, signal) {
+          if (refusals-- > 0) return { [Symbol.asyncIterator]: () => failing('the peer is unreachable') };
+          const inner = world.ledger.events(fromBlock, signal)[Symbol.asyncIterator]();
+          const next = (): Promise<IteratorResult<LedgerEvent>> => {
+            if (!breakNext) return inner.next();
+            breakNext = false;
+            return failing('the stream broke').next();
+          };
+          return { [Symbol.asyncIterator]: () => ({ next }) };
+        },
+      };
+      const current = start(world.reader, unreliable);
+      const waits: number[] = [];
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const [sleep] = await clock.sleeping();
+        waits.push(sleep?.ms ?? -1);
+        clock.advance(sleep?.ms ?? 0);
+      }
+      expect(waits).to.deep.equal([250, 500, 1_000]);
+      await current.caughtUp();
+      expect(errors.map((error) => (error instanceof Error ? error.message : error))).to.deep.equal(Array(3).fill('the peer is unreachable'));
+
+      breakNext = true;
+      await world.submit('clerk', 'RegisterLot', lotJson('LOT30', 'WH3', '5'));
+      expect((await clock.sleeping())[0]?.ms, 'the stream broke after LOT30 was applied: the backoff starts over').to.equal(250);
+      expect(await db().query("SELECT id FROM lots WHERE id = 'LOT30'")).to.have.length(1);
+      expect(errors.at(-1)).to.have.property('message', 'the stream broke');
+      clock.advance(250);
+      await current.waitFor(world.lastBlock());
       await expectEventsOnce();
     });
 
@@ -259,14 +317,20 @@ for (const target of await testDatabases()) {
       expect(await db().query("SELECT id FROM lots WHERE id = 'LOT20'")).to.have.length(1);
     });
 
-    it('waitFor gives up with PROJECTION_TIMEOUT on a block not yet reached, and PROJECTION_STOPPED on stop', async () => {
+    it('waitFor gives up with PROJECTION_TIMEOUT once its timeout has passed on the clock, and PROJECTION_STOPPED on stop', async () => {
       const current = start();
       await current.waitFor(world.lastBlock());
-      const timedOut: unknown = await current.waitFor(world.lastBlock() + 5n, 50).catch((error: unknown) => error);
-      expect(timedOut).to.be.instanceOf(StoreError).and.to.have.property('code', 'PROJECTION_TIMEOUT');
-      const pending = current.waitFor(world.lastBlock() + 5n, 60_000).catch((error: unknown) => error);
+      const timedOut = current.waitFor(world.lastBlock() + 5n, 50).catch((error: unknown) => error);
+      expect(await clock.sleeping()).to.deep.equal([{ ms: 50, until: new Date(clock.now().getTime() + 50) }]);
+      clock.advance(49);
+      expect(clock.pending(), 'at 49 ms').to.have.length(1);
+      clock.advance(1);
+      expect(await timedOut).to.be.instanceOf(StoreError).and.to.have.property('code', 'PROJECTION_TIMEOUT');
+      const pending = current.waitFor(world.lastBlock() + 5n).catch((error: unknown) => error);
+      expect((await clock.sleeping())[0]?.ms, 'the default timeout').to.equal(10_000);
       await current.stop();
       expect(await pending).to.be.instanceOf(StoreError).and.to.have.property('code', 'PROJECTION_STOPPED');
+      expect(clock.pending(), 'stop() leaves nothing asleep').to.deep.equal([]);
       expect(await current.waitFor(0n).catch((error: unknown) => error), 'a block long projected').to.equal(undefined);
     });
   });

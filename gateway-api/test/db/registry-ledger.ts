@@ -120,11 +120,3 @@ export async function issue(world: RegistryLedger, id: string, lotId: string, ow
   await world.submit('supervisor', 'ConfirmReceipt', id);
 }
 
-/** Polls `condition` until it holds; fails after `timeoutMs`. */
-export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`the condition did not hold within ${timeoutMs.toString()} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -46,7 +46,7 @@ export const anchoringModule = defineModule('anchoring', async (ctx) => {
     intervalMs: ctx.config.anchor.intervalMs,
     maxLeaves: ctx.config.anchor.maxLeaves,
     logger: ctx.logger,
-    now: () => ctx.clock.now(),
+    clock: ctx.clock,
     holder: `${hostname()}:${ctx.config.dataDir}`,
   });
   return {

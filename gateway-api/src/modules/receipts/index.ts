@@ -32,6 +32,7 @@ export const receiptsModule = defineModule('receipts', async (ctx) => {
   const projector = await ctx.serviceIdentity(projectorSpec);
   const projection = startProjection({
     db: ctx.db,
+    clock: ctx.clock,
     ledger: ctx.ledger,
     reader: {
       receipt: (id) => orNothing(ctx.registry.getReceipt(projector, id)),
