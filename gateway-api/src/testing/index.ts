@@ -1,3 +1,3 @@
 /** Helpers for the project's tests and benchmarks. */
-export { freePort } from './net.js';
+export { reservePort } from '@wr/anchor/testing';
 export { refusal, rejection } from './refusal.js';

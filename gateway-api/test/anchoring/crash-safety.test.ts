@@ -1,11 +1,11 @@
 import { ANCHORED_EVENT_TOPIC, startHardhatNode, verifyBundle, type HardhatNode } from '@wr/anchor';
+import { reservePort } from '@wr/anchor/testing';
 import { expect } from 'chai';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { openDatabase } from '../../src/db/database.js';
-import { freePort } from '../../src/testing/net.js';
 import { TestDevice } from '../evidence/devices.js';
 import { alive, run, untilHealthy, type Started } from '../support/process.js';
 
@@ -49,7 +49,8 @@ describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toStr
   before(async () => {
     node = await startHardhatNode();
     dataDir = await mkdtemp(join(tmpdir(), 'wr-crash-'));
-    port = await freePort();
+    // The gateway comes back on the same port after every kill: reserved, never from the ephemeral range.
+    port = await reservePort();
   });
   after(async () => {
     await kill();
