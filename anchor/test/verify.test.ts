@@ -10,6 +10,7 @@ import type { DeviceReadingRecord, EvidenceBundle } from '../src/bundle.js';
 import { BUNDLE_FORMAT } from '../src/bundle.js';
 import { checkpointHash } from '../src/checkpoint.js';
 import { fromBase64, jcs, toHex } from '../src/hash.js';
+import { reservePort } from '../src/testing/ports.js';
 import { prng, replayHint, testSeed } from '../src/testing/seed.js';
 import { checkNames, reasonCodes, verifyBundle, verifyBundleJson, type CheckName, type VerifyOptions, type VerifyResult } from '../src/verify.js';
 import { bundleFixture, makeDevice, type BundleFixture } from './support/bundle-fixture.js';
@@ -335,7 +336,8 @@ describe('verifyBundle', () => {
 
     it('reports an RPC it cannot use as ERROR, required, never as VALID', async () => {
       const cases: [VerifyOptions, string][] = [
-        [{ rpcUrl: 'http://127.0.0.1:1' }, 'ERROR RPC_UNAVAILABLE'],
+        // A reserved port: nothing listens on it.
+        [{ rpcUrl: `http://127.0.0.1:${String(await reservePort())}` }, 'ERROR RPC_UNAVAILABLE'],
         [{ rpcUrl: 'ftp://127.0.0.1/' }, 'ERROR RPC_URL_INVALID'],
         [{ provider: { send: () => new Promise(() => undefined) }, timeoutMs: 100 }, 'ERROR RPC_UNAVAILABLE'],
         [{ provider: { send: () => Promise.reject(new Error('boom')) } }, 'ERROR RPC_ERROR'],
