@@ -12,9 +12,10 @@ pg_throwaway_start() {
   PG_THROWAWAY_DIR="$(mktemp -d /tmp/wr-ci-pg.XXXXXX)"
   local run=()
   if [ "$(id -u)" = "0" ]; then
-    # PostgreSQL refuses to run as root: the cluster belongs to the postgres system user.
+    # PostgreSQL refuses to run as root: the cluster belongs to the postgres system user, which runs its tools in the
+    # cluster's folder (the working directory, e.g. CI's clone in a private temporary folder, may be closed to it).
     chown postgres "$PG_THROWAWAY_DIR"
-    run=(runuser -u postgres --)
+    run=(runuser -u postgres -- env --chdir="$PG_THROWAWAY_DIR")
   fi
   "${run[@]}" "$bindir/initdb" -D "$PG_THROWAWAY_DIR/data" -U postgres -A trust --no-sync >"$PG_THROWAWAY_DIR/initdb.log" 2>&1 \
     || { cat "$PG_THROWAWAY_DIR/initdb.log"; return 1; }

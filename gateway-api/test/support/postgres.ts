@@ -163,7 +163,8 @@ async function startThrowawayCluster(bindir: string): Promise<RealServer> {
   }
   const exec = (tool: string, args: readonly string[]): Promise<unknown> => {
     const [command, ...rest] = [...prefix, join(bindir, tool), ...args];
-    return run(command ?? tool, rest);
+    // In the cluster's folder: the working directory may be closed to the postgres user.
+    return run(command ?? tool, rest, { cwd: dir });
   };
   const data = join(dir, 'data');
   const port = await reservePort();
