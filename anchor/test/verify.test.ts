@@ -10,9 +10,10 @@ import type { DeviceReadingRecord, EvidenceBundle } from '../src/bundle.js';
 import { BUNDLE_FORMAT } from '../src/bundle.js';
 import { checkpointHash } from '../src/checkpoint.js';
 import { fromBase64, jcs, toHex } from '../src/hash.js';
+import { reservePort } from '../src/testing/ports.js';
+import { prng, replayHint, testSeed } from '../src/testing/seed.js';
 import { checkNames, reasonCodes, verifyBundle, verifyBundleJson, type CheckName, type VerifyOptions, type VerifyResult } from '../src/verify.js';
 import { bundleFixture, makeDevice, type BundleFixture } from './support/bundle-fixture.js';
-import { prng, propertySeed } from './support/prng.js';
 import { startTestChain, type TestChain } from './support/test-chain.js';
 
 type Outcomes = Record<CheckName, string>;
@@ -212,8 +213,8 @@ describe('verifyBundle', () => {
       expect(outcomes(result)['inclusion-proof']).to.equal('INVALID PROOF_LENGTH_MISMATCH');
     });
 
-    const seed = propertySeed();
-    it(`fails, without throwing, every random change to a hashed member (seed ${seed}, PROPERTY_SEED=${seed} replays)`, async () => {
+    const seed = testSeed();
+    it(`fails, without throwing, every random change to a hashed member (${replayHint(seed)})`, async () => {
       const random = prng(seed);
       const values = (): unknown => [null, random.int(1000), -random.int(1000), 'x', otherHash(random.int(1e6)), [], {}, true, random.bytes(8).toString('base64')][random.int(9)];
       for (let round = 0; round < 300; round++) {
@@ -335,7 +336,8 @@ describe('verifyBundle', () => {
 
     it('reports an RPC it cannot use as ERROR, required, never as VALID', async () => {
       const cases: [VerifyOptions, string][] = [
-        [{ rpcUrl: 'http://127.0.0.1:1' }, 'ERROR RPC_UNAVAILABLE'],
+        // A reserved port: nothing listens on it.
+        [{ rpcUrl: `http://127.0.0.1:${String(await reservePort())}` }, 'ERROR RPC_UNAVAILABLE'],
         [{ rpcUrl: 'ftp://127.0.0.1/' }, 'ERROR RPC_URL_INVALID'],
         [{ provider: { send: () => new Promise(() => undefined) }, timeoutMs: 100 }, 'ERROR RPC_UNAVAILABLE'],
         [{ provider: { send: () => Promise.reject(new Error('boom')) } }, 'ERROR RPC_ERROR'],

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { reservePort } from '../src/testing/ports.js';
 import { checkNames } from '../src/verify.js';
 import { bundleFixture, type BundleFixture } from './support/bundle-fixture.js';
 import { startTestChain, type TestChain } from './support/test-chain.js';
@@ -103,7 +104,7 @@ describe('wr-verify (the command line)', function () {
     const madeUp = await wrVerify([file('offline.json'), '--rpc', rpc.url]);
     expect(madeUp.code).to.equal(1);
     expect(line(madeUp, 'anchor')).to.match(/^INVALID\s+anchor\s+TX_NOT_FOUND\s/);
-    const unreachable = await wrVerify([file('anchored.json'), '--rpc', 'http://127.0.0.1:1', '--timeout', '2000']);
+    const unreachable = await wrVerify([file('anchored.json'), '--rpc', `http://127.0.0.1:${String(await reservePort())}`, '--timeout', '2000']);
     expect(unreachable.code).to.equal(1);
     expect(line(unreachable, 'anchor')).to.match(/^ERROR\s+anchor\s+RPC_UNAVAILABLE\s/);
     expectNoStackTrace(unreachable);

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@wr/gateway-api/testing';
+import { reservePort } from '@wr/gateway-api/testing';
 
 const chaincodeDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'chaincode');
 
@@ -30,7 +30,7 @@ describe('chaincode as a service', () => {
   });
 
   it('starts the compiled chaincode with `npm run start:ccaas` and listens where the peer is told to connect', async () => {
-    const port = await freePort();
+    const port = await reservePort();
     let output = '';
     child = spawn('npm', ['run', '--silent', 'start:ccaas'], {
       cwd: chaincodeDir,

@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
+import { reservePort } from '../testing/ports.js';
 import { ChainError } from './chain-error.js';
 import { DEV_PRIVATE_KEY } from './dev-chain.js';
 
 /** Options of startHardhatNode. */
 export interface HardhatNodeOptions {
-  /** Loopback port; 0 or unset picks a free one. */
+  /** Loopback port; 0 or unset reserves one by the project's port rule (reservePort in @wr/anchor/testing). */
   readonly port?: number;
   /** How long to wait for the node to answer eth_chainId; default 60 s. */
   readonly startTimeoutMs?: number;
@@ -27,18 +27,6 @@ export interface HardhatNode {
 }
 
 const OUTPUT_KEPT = 16 * 1024;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
-}
 
 async function chainIdAt(url: string): Promise<number | undefined> {
   try {
@@ -76,7 +64,7 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 /** Starts `hardhat node --hostname 127.0.0.1 --port <port>` as a child process and waits until it answers. */
 export async function startHardhatNode(options: Readonly<HardhatNodeOptions> = {}): Promise<HardhatNode> {
-  const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
+  const port = options.port === undefined || options.port === 0 ? await reservePort() : options.port;
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
   const main = fileURLToPath(new URL('./hardhat-node-main.js', import.meta.url));
   const child = spawn(process.execPath, [main, '--hostname', '127.0.0.1', '--port', String(port)], {

@@ -10,6 +10,7 @@ import {
 } from '../../src/chain/anchor-client.js';
 import { ChainError } from '../../src/chain/chain-error.js';
 import { DEV_PRIVATE_KEY } from '../../src/chain/dev-chain.js';
+import { reservePort } from '../../src/testing/ports.js';
 import { checkpoint, hash, rejection } from './support/anchors.js';
 import { type EdrChain, rpc, startEdrChain, until } from './support/edr.js';
 
@@ -118,7 +119,7 @@ describe('anchor client', function () {
   });
 
   it('says CHAIN_UNAVAILABLE when the RPC endpoint does not answer', async () => {
-    const unreachable = createAnchorClient({ rpcUrl: 'http://127.0.0.1:9', privateKey: DEV_PRIVATE_KEY });
+    const unreachable = createAnchorClient({ rpcUrl: `http://127.0.0.1:${String(await reservePort())}`, privateKey: DEV_PRIVATE_KEY });
     expect((await rejection(unreachable.chainId())).code).to.equal('CHAIN_UNAVAILABLE');
   });
 

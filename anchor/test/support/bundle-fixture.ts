@@ -5,7 +5,7 @@ import { nextCheckpoint, type Checkpoint } from '../../src/checkpoint.js';
 import { explainBundle } from '../../src/explanation.js';
 import { fromHex, jcsBytes, toHex } from '../../src/hash.js';
 import { buildTree } from '../../src/merkle.js';
-import { prng } from './prng.js';
+import { prng } from '../../src/testing/seed.js';
 
 /** A device with its key pair, as a warehouse would register it. */
 export interface TestDevice {

@@ -1,4 +1,4 @@
 /** Helpers for the project's tests and benchmarks. */
-export { freePort } from './net.js';
+export { reservePort } from '@wr/anchor/testing';
 export { refusal, rejection } from './refusal.js';
 export { ManualClock, type PendingSleep } from './manual-clock.js';

@@ -1,28 +1,19 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reservePort } from '@wr/anchor/testing';
 import { z } from 'zod';
 import { openDatabase } from '../../src/db/database.js';
 import { DatabaseError, StoreError } from '../../src/db/errors.js';
 import { testDatabases, useDatabase } from '../support/postgres.js';
 
-/** A loopback port nothing listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 const numbers = z.array(z.object({ n: z.number() }));
 
 describe('opening a database', () => {
+  // A reserved port: free when reserved, and no other test takes it, so nothing listens on it.
   it('an unreachable server is DATABASE_UNAVAILABLE, with the driver error as cause and no SQL in the message', async () => {
-    const url = `postgres://postgres@127.0.0.1:${(await closedPort()).toString()}/postgres`;
+    const url = `postgres://postgres@127.0.0.1:${(await reservePort()).toString()}/postgres`;
     const error: unknown = await openDatabase({ databaseUrl: url, dataDir: tmpdir() }).catch((caught: unknown) => caught);
     expect(error).to.be.instanceOf(DatabaseError).and.to.be.instanceOf(StoreError);
     expect(error).to.have.property('code', 'DATABASE_UNAVAILABLE');

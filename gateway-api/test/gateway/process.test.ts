@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { freePort } from '../../src/testing/net.js';
+import { reservePort } from '@wr/anchor/testing';
 import { run, untilHealthy, type Started } from '../support/process.js';
 
 const demoKeys = [
@@ -43,7 +43,7 @@ describe('the gateway process (npm start)', () => {
   });
 
   it('starts on embedded defaults, writes the demo tokens, stops cleanly on SIGTERM and keeps the tokens across a restart', async () => {
-    const port = await freePort();
+    const port = await reservePort();
     const url = `http://127.0.0.1:${port}`;
     const first = run('start.js', [], { DATA_DIR: dataDir, PORT: String(port) });
     children.push(first.child);
@@ -69,11 +69,11 @@ describe('the gateway process (npm start)', () => {
   });
 
   it('refuses a second process on the same data directory with a clear message', async () => {
-    const port = await freePort();
+    const port = await reservePort();
     const first = run('start.js', [], { DATA_DIR: dataDir, PORT: String(port) });
     children.push(first.child);
     await untilHealthy(`http://127.0.0.1:${port}`, first);
-    const second = run('start.js', [], { DATA_DIR: dataDir, PORT: String(await freePort()) });
+    const second = run('start.js', [], { DATA_DIR: dataDir, PORT: String(await reservePort()) });
     children.push(second.child);
     expect(await exitOf(second)).to.equal(1);
     expect(second.output()).to.include(`in use by process ${String(first.child.pid)}`);
@@ -115,7 +115,7 @@ describe('the admin command line (npm run admin)', () => {
     expect(token).to.be.a('string');
     expect((await admin('identities')).output).to.match(/lender\.zhao\s+LenderMSP\s+zhao\s+approver\s+active/);
 
-    const port = await freePort();
+    const port = await reservePort();
     const url = `http://127.0.0.1:${port}`;
     const gateway = run('start.js', [], { DATA_DIR: dataDir, PORT: String(port), DEV_IDENTITIES: 'false' });
     await untilHealthy(url, gateway);

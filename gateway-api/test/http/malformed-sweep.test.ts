@@ -1,4 +1,5 @@
 import type { ReceiptStatus } from '@wr/chaincode/transitions';
+import { prng, replayHint, testSeed } from '@wr/anchor/testing';
 import { expect } from 'chai';
 import { operations, type Operation } from '../../src/modules/receipts/operations.js';
 import type { Reply, RequestOptions } from '../support/gateway.js';
@@ -217,17 +218,6 @@ function isRecord(value: Json): value is Record<string, Json> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A deterministic pseudo-random generator (mulberry32), so that a failing case can be reproduced. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Whether some route answers `method` on `path` (the table's routes and the list; Express matches case-insensitively). */
 /** Whether the API has `path` with `method` (any method when `method` is undefined); Express matches paths case-insensitively. */
 function routeExists(method: string | undefined, path: string): boolean {
@@ -385,7 +375,8 @@ for (const target of targets) {
       );
     });
 
-    it('methods no route has on an existing path are 405 METHOD_NOT_ALLOWED, and seeded random paths are 404 ROUTE_NOT_FOUND', async () => {
+    const seed = testSeed();
+    it(`methods no route has on an existing path are 405 METHOD_NOT_ALLOWED, and random paths are 404 ROUTE_NOT_FOUND (${replayHint(seed)})`, async () => {
       const { api } = suite();
       const paths = new Set(operations.map((op) => pathWith(op, idFor(op, aimed()))));
       const cases: Case[] = [];
@@ -395,7 +386,7 @@ for (const target of targets) {
           cases.push({ label: `${method} ${path}`, who: 'custodian.supervisor', method, path, options: method === 'GET' || method === 'DELETE' ? {} : { body: {} }, status: 405, code: 'METHOD_NOT_ALLOWED' });
         }
       }
-      const random = seeded(20261121);
+      const random = prng(seed).next;
       const pick = <T>(items: readonly T[]): T => {
         const item = items[Math.floor(random() * items.length)];
         if (item === undefined) throw new Error('nothing to pick');

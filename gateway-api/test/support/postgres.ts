@@ -2,10 +2,10 @@ import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants, rmSync } from 'node:fs';
 import { access, chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { reservePort } from '@wr/anchor/testing';
 import pg from 'pg';
 import { z } from 'zod';
 import { openDatabase, type Database, type DatabaseOptions } from '../../src/db/database.js';
@@ -151,7 +151,7 @@ async function findRealServer(): Promise<RealServer> {
   }
 }
 
-/** A cluster on a random loopback port, as .ci/postgres.sh starts one; stopped when its last database is dropped. */
+/** A cluster on a reserved loopback port (reservePort), as .ci/postgres.sh starts one; stopped when its last database is dropped. */
 async function startThrowawayCluster(bindir: string): Promise<RealServer> {
   const dir = await mkdtemp(join(tmpdir(), 'wr-test-pg-'));
   // PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres system user.
@@ -163,10 +163,11 @@ async function startThrowawayCluster(bindir: string): Promise<RealServer> {
   }
   const exec = (tool: string, args: readonly string[]): Promise<unknown> => {
     const [command, ...rest] = [...prefix, join(bindir, tool), ...args];
-    return run(command ?? tool, rest);
+    // In the cluster's folder: the working directory may be closed to the postgres user.
+    return run(command ?? tool, rest, { cwd: dir });
   };
   const data = join(dir, 'data');
-  const port = await freePort();
+  const port = await reservePort();
   const stopArgs = (mode: 'fast' | 'immediate'): string[] => ['-D', data, '-m', mode, 'stop'];
   await exec('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
   const options = `-c listen_addresses=127.0.0.1 -p ${port.toString()} -k ${dir} -c fsync=off`;
@@ -198,18 +199,4 @@ async function startThrowawayCluster(bindir: string): Promise<RealServer> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port assigned'));
-      });
-    });
-  });
 }

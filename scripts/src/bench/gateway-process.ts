@@ -5,7 +5,7 @@ import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { freePort } from '@wr/gateway-api/testing';
+import { reservePort } from '@wr/gateway-api/testing';
 
 const startScript = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'gateway-api', 'dist', 'src', 'cli', 'start.js');
 
@@ -40,7 +40,7 @@ const USER_HZ = 100;
 
 /** Starts the gateway and waits until /healthz answers 200. */
 export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
-  const port = await freePort();
+  const port = await reservePort();
   const env = {
     ...process.env,
     LOG_LEVEL: 'warn',

@@ -1,29 +1,19 @@
 import { ANCHORED_EVENT_TOPIC, startHardhatNode, verifyBundle, type HardhatNode } from '@wr/anchor';
+import { prng, replayHint, reservePort, testSeed } from '@wr/anchor/testing';
 import { expect } from 'chai';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { openDatabase } from '../../src/db/database.js';
-import { freePort } from '../../src/testing/net.js';
 import { TestDevice } from '../evidence/devices.js';
 import { alive, run, untilHealthy, type Started } from '../support/process.js';
 
 const CHECKPOINTS = 20;
 const KILLS = 8;
-const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
-
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed with CRASH_SEED. */
-function random(seedValue: number): () => number {
-  let state = seedValue >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seed draws the kill times, batch sizes and pauses; how the gateway's own timing interleaves with them is not
+// replayable, so a replay repeats the schedule, not necessarily the exact interleaving.
+const seed = testSeed();
 
 const checkpointList = z.object({
   data: z.array(
@@ -39,7 +29,7 @@ const checkpointList = z.object({
   ),
 });
 
-describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toString()} checkpoints (seed ${seed.toString()})`, function () {
+describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toString()} checkpoints (${replayHint(seed)})`, function () {
   this.timeout(600_000);
   let node: HardhatNode;
   let dataDir: string;
@@ -49,7 +39,8 @@ describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toStr
   before(async () => {
     node = await startHardhatNode();
     dataDir = await mkdtemp(join(tmpdir(), 'wr-crash-'));
-    port = await freePort();
+    // The gateway comes back on the same port after every kill: reserved, never from the ephemeral range.
+    port = await reservePort();
   });
   after(async () => {
     await kill();
@@ -108,7 +99,7 @@ describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toStr
   }
 
   it('every accepted leaf ends in exactly one anchored checkpoint, and no root is anchored twice', async () => {
-    const next = random(seed);
+    const { next } = prng(seed);
     const device = new TestDevice('TEMP-CRASH-1', 'Ed25519');
     const accepted: string[] = [];
     let seq = 0;
