@@ -22,11 +22,3 @@ export {
   type IdempotencyStore,
 } from './idempotency-store.js';
 export { defaultMigrationsDir, migrate, readMigrations, type Migration } from './migrate.js';
-export {
-  ProjectionEventError,
-  startProjection,
-  type Projection,
-  type ProjectionOptions,
-  type ProjectionReader,
-} from './projection.js';
-export { PROJECTION_NAME, type LedgerPosition } from './projection-store.js';

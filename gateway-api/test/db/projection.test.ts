@@ -3,7 +3,7 @@ import { receiptPage, receiptView } from '@wr/chaincode/responses';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { StoreError } from '../../src/db/errors.js';
-import { ProjectionEventError, startProjection, type Projection, type ProjectionReader } from '../../src/db/projection.js';
+import { ProjectionEventError, startProjection, type Projection, type ProjectionReader } from '../../src/modules/receipts/projection.js';
 import { receiptQueries } from '../../src/modules/receipts/receipt-queries.js';
 import { int8 } from '../../src/db/rows.js';
 import type { LedgerEvent, LedgerPort } from '../../src/ledger/port.js';

@@ -1,7 +1,7 @@
 import { receiptPage, type ReceiptPage as ChaincodePage } from '@wr/chaincode/responses';
 import { expect } from 'chai';
 import { StoreError } from '../../src/db/errors.js';
-import { startProjection } from '../../src/db/projection.js';
+import { startProjection } from '../../src/modules/receipts/projection.js';
 import { receiptQueries, type ReceiptListFilter, type ReceiptQueries, type Viewer } from '../../src/modules/receipts/receipt-queries.js';
 import { testDatabases, useDatabase } from '../support/postgres.js';
 import { castRoles, draftJson, issue, lotJson, openRegistryLedger, pledgeJson, type CastMember, type RegistryLedger } from './registry-ledger.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProjectionReader } from '../../src/db/projection.js';
+import type { ProjectionReader } from '../../src/modules/receipts/projection.js';
 import { openDevCa } from '../../src/identity/dev-ca.js';
 import { LedgerError } from '../../src/ledger/errors.js';
 import { EmbeddedLedger } from '../../src/ledger/embedded/index.js';

@@ -1,9 +1,9 @@
 import type { AnchorRecord, Checkpoint } from '@wr/anchor';
 import { hostname } from 'node:os';
-import { anchoringQueries } from '../../anchoring/bundles.js';
-import { openAnchorChain, type AnchorChain } from '../../anchoring/chain.js';
-import { checkpointStore } from '../../anchoring/checkpoint-store.js';
-import { startAnchoring, type AnchoringStatus } from '../../anchoring/worker.js';
+import { anchoringQueries } from './bundles.js';
+import { openAnchorChain, type AnchorChain } from './chain.js';
+import { checkpointStore } from './checkpoint-store.js';
+import { startAnchoring, type AnchoringStatus } from './worker.js';
 import { serve } from '../../http/operation.js';
 import { LedgerError } from '../../ledger/errors.js';
 import type { Identity } from '../../ledger/port.js';

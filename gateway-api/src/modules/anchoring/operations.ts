@@ -1,7 +1,7 @@
 import { anyKnownCaller } from '@wr/chaincode/roles';
 import { idParams } from '../../http/fields.js';
 import { defineOperation } from '../../http/operation.js';
-import type { AnchoringQueries } from '../../anchoring/bundles.js';
+import type { AnchoringQueries } from './bundles.js';
 import { custodianRoles } from '../access.js';
 import * as schemas from './schemas.js';
 

@@ -1,4 +1,4 @@
-import { startProjection, type Projection } from '../../db/projection.js';
+import { startProjection, type Projection } from './projection.js';
 import { serve } from '../../http/operation.js';
 import { orNothing } from '../../registry/receipt-registry.js';
 import { defineModule } from '../../platform/module.js';

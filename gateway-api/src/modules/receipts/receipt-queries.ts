@@ -4,7 +4,7 @@ import { borrowerMspId, orgKindOf, rolesByOrg } from '@wr/chaincode/roles';
 import { z } from 'zod';
 import type { Queryable } from '../../db/database.js';
 import { StoreError } from '../../db/errors.js';
-import { PROJECTION_NAME } from '../../db/projection-store.js';
+import { PROJECTION_NAME } from './projection-store.js';
 import { int8, parseRow } from '../../db/rows.js';
 
 /** Who is asking, as their certificate says: MSP, CN and `role` attribute. */

@@ -8,9 +8,9 @@ import {
   type Checkpoint,
   type EvidenceBundle,
 } from '@wr/anchor';
-import type { Devices } from '../modules/devices/index.js';
-import { EvidenceError } from '../modules/errors.js';
-import type { Leaves } from '../modules/leaves/index.js';
+import type { Devices } from '../devices/index.js';
+import { EvidenceError } from '../errors.js';
+import type { Leaves } from '../leaves/index.js';
 import type { CheckpointStore, StoredCheckpoint } from './checkpoint-store.js';
 
 /** A checkpoint as GET /v1/checkpoints shows it. */

@@ -1,8 +1,8 @@
 import { buildTree, fromHex, hashSchema, nextCheckpoint, toHex, type AnchorRecord, type Checkpoint, type PendingAnchor } from '@wr/anchor';
 import { z } from 'zod';
-import type { Database, Queryable } from '../db/database.js';
-import { parseOptionalRow, parseRows } from '../db/rows.js';
-import type { Leaves } from '../modules/leaves/index.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { parseOptionalRow, parseRows } from '../../db/rows.js';
+import type { Leaves } from '../leaves/index.js';
 
 /** A checkpoint as the gateway keeps it: cut, maybe sent, maybe anchored, maybe recorded on the ledger. */
 export interface StoredCheckpoint {

@@ -1,12 +1,12 @@
 import { lot as lotSchema, refId, type Lot } from '@wr/chaincode/model';
 import { receiptView, type ReceiptView } from '@wr/chaincode/responses';
 import { z } from 'zod';
-import type { LedgerEvent, LedgerPort } from '../ledger/port.js';
-import { systemClock, type Clock } from '../platform/clock.js';
-import { startLoop, type StepOutcome } from '../platform/loop.js';
-import { waiters as createWaiters } from '../platform/waiters.js';
-import type { Database } from './database.js';
-import { StoreError } from './errors.js';
+import type { LedgerEvent, LedgerPort } from '../../ledger/port.js';
+import { systemClock, type Clock } from '../../platform/clock.js';
+import { startLoop, type StepOutcome } from '../../platform/loop.js';
+import { waiters as createWaiters } from '../../platform/waiters.js';
+import type { Database } from '../../db/database.js';
+import { StoreError } from '../../db/errors.js';
 import { readCheckpoint, writeEventUpdate, type EventUpdate, type LedgerPosition } from './projection-store.js';
 
 /**

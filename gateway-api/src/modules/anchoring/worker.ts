@@ -1,8 +1,8 @@
 import type { AnchorClient, AnchorRecord, Checkpoint } from '@wr/anchor';
 import type { Logger } from 'pino';
-import { systemClock, type Clock } from '../platform/clock.js';
-import { startLoop } from '../platform/loop.js';
-import { waiters as createWaiters } from '../platform/waiters.js';
+import { systemClock, type Clock } from '../../platform/clock.js';
+import { startLoop } from '../../platform/loop.js';
+import { waiters as createWaiters } from '../../platform/waiters.js';
 import type { CheckpointStore, StoredCheckpoint } from './checkpoint-store.js';
 
 /** What /healthz and tests see of the anchoring worker. */

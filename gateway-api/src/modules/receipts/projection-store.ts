@@ -1,9 +1,9 @@
 import type { Lot } from '@wr/chaincode/model';
 import type { ReceiptView } from '@wr/chaincode/responses';
 import { z } from 'zod';
-import type { LedgerEvent } from '../ledger/port.js';
-import type { Queryable } from './database.js';
-import { int8, parseOptionalRow } from './rows.js';
+import type { LedgerEvent } from '../../ledger/port.js';
+import type { Queryable } from '../../db/database.js';
+import { int8, parseOptionalRow } from '../../db/rows.js';
 
 /** The checkpoint every projection of the ledger into these tables is recorded under. */
 export const PROJECTION_NAME = 'ledger';

@@ -1,6 +1,6 @@
 import { DEV_PRIVATE_KEY, createAnchorClient, openDevChain, type AnchorClient, type DevChain } from '@wr/anchor';
 import { join } from 'node:path';
-import type { AnchorConfig } from '../config.js';
+import type { AnchorConfig } from '../../config.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 
 /** The chain anchors go to: the dev chain under DATA_DIR, or ANCHOR_RPC_URL. */
