@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { checkNames } from '../src/verify.js';
+import { checkNames } from '../src/verifier/index.js';
 import { bundleFixture, type BundleFixture } from './support/bundle-fixture.js';
 import { startTestChain, type TestChain } from './support/test-chain.js';
 

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { createHardhatRuntimeEnvironment } from 'hardhat/hre';
 
-import { anchorPackagePath } from './anchor-artifact.js';
+import { anchorPackagePath } from '../chain/anchor-artifact.js';
 import { isLoopbackHost } from './read-only-rpc-server.js';
 
 const { values } = parseArgs({ options: { hostname: { type: 'string' }, port: { type: 'string' } } });

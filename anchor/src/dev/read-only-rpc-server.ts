@@ -2,8 +2,8 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-import { ChainError } from './chain-error.js';
-import { type Eip1193Provider, asJsonRpcError } from './json-rpc.js';
+import { ChainError } from '../verifier/chain-error.js';
+import { type Eip1193Provider, asJsonRpcError } from '../verifier/json-rpc.js';
 
 /**
  * JSON-RPC methods that read the chain. Anything else (sending, signing, evm_*, hardhat_*, debug_*) is refused:

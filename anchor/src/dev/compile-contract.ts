@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 
-import { type AnchorArtifact, anchorArtifactSchema, anchorPackagePath } from './anchor-artifact.js';
+import { type AnchorArtifact, anchorArtifactSchema, anchorPackagePath } from '../chain/anchor-artifact.js';
 
 /** The Solidity source's path inside the package; it is also the source name solc embeds in the metadata. */
 export const ANCHOR_SOURCE_NAME = 'contracts/Anchor.sol';

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { Transaction } from 'ethers';
 import { z } from 'zod';
 
-import { anchorPackagePath } from './anchor-artifact.js';
-import { ChainError } from './chain-error.js';
-import { type Eip1193Provider, JsonRpcResponseError } from './json-rpc.js';
+import { anchorPackagePath } from '../chain/anchor-artifact.js';
+import { ChainError } from '../verifier/chain-error.js';
+import { type Eip1193Provider, JsonRpcResponseError } from '../verifier/json-rpc.js';
 import { READ_ONLY_METHODS, type ReadOnlyRpcServer, serveReadOnlyJsonRpc } from './read-only-rpc-server.js';
 
 /** The dev chain's chain id (Hardhat's). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isBase64, isHash, notJsonReason, type Hex } from './hash.js';
+import { isBase64, isHash, type Hex } from './hash.js';
+import { notJsonReason } from './jcs.js';
 
 /** A JSON value as hashed here: what JSON.parse can return, without lone surrogates, nested at most 256 deep. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-import { ChainError } from './chain-error.js';
+import { ChainError } from '../verifier/chain-error.js';
 import { DEV_PRIVATE_KEY } from './dev-chain.js';
 
 /** Options of startHardhatNode. */

@@ -1,7 +1,8 @@
 import { getAddress } from 'ethers';
 import { z } from 'zod';
 import { checkpointSchema } from './checkpoint.js';
-import { jcsBytes, toHex, type Hex } from './hash.js';
+import { toHex, type Hex } from './hash.js';
+import { jcsBytes } from './jcs.js';
 import { hashLeaf } from './rfc6962.js';
 import { base64Schema, hashSchema, jsonObjectSchema, jsonValueSchema, rfc3339Schema, uintSchema, type JsonObject } from './schemas.js';
 

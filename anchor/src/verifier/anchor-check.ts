@@ -1,9 +1,9 @@
 import { Interface } from 'ethers';
 import { z } from 'zod';
 import type { Anchor } from './bundle.js';
-import { ANCHOR_ABI, ANCHORED_EVENT_TOPIC } from './chain/anchor-abi.js';
-import { isChainError } from './chain/chain-error.js';
-import type { Eip1193Provider } from './chain/json-rpc.js';
+import { ANCHOR_ABI, ANCHORED_EVENT_TOPIC } from './anchor-abi.js';
+import { isChainError } from './chain-error.js';
+import type { Eip1193Provider } from './json-rpc.js';
 import type { Checkpoint } from './checkpoint.js';
 import { describeIssues } from './schemas.js';
 
@@ -35,7 +35,7 @@ export interface JsonRpcSender {
 /** An RpcSend over an EIP-1193 provider or an ethers JSON-RPC provider, each call bounded by `timeoutMs`. */
 export function rpcSend(provider: Eip1193Provider | JsonRpcSender, timeoutMs: number): RpcSend {
   return async (method, params) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new RpcError('RPC_UNAVAILABLE', `${method}: no answer within ${timeoutMs} ms`)), timeoutMs);
     });

@@ -1,7 +1,7 @@
 import type { EvidenceBundle } from './bundle.js';
-import { ANCHORED_EVENT_SIGNATURE, ANCHORED_EVENT_TOPIC } from './chain/anchor-abi.js';
+import { ANCHORED_EVENT_SIGNATURE, ANCHORED_EVENT_TOPIC } from './anchor-abi.js';
 import { checkpointBody } from './checkpoint.js';
-import { jcs } from './hash.js';
+import { jcs } from './jcs.js';
 import { auditPathSides } from './rfc6962.js';
 
 const bare = (hex: string): string => hex.slice(2);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RpcError, checkAnchor, rpcSend, type JsonRpcSender } from './anchor-check.js';
-import { httpJsonRpcProvider, type Eip1193Provider } from './chain/json-rpc.js';
+import { httpJsonRpcProvider, type Eip1193Provider } from './json-rpc.js';
 import { BUNDLE_FORMAT, bundleSections, evidenceBundleSchema, leafHashOfRecord } from './bundle.js';
 import { ZERO_HASH, checkpointHash } from './checkpoint.js';
 import { checkEnvelopeSignature } from './device-signature.js';
@@ -97,11 +97,11 @@ export async function verifyBundle(input: unknown, options: VerifyOptions = {}):
   const chain = options.provider !== undefined || options.rpcUrl !== undefined;
   const checks = [
     run('format', () => true, () => checkFormat(input)),
-    run('device-signature', () => signatureRequired(input), () => checkSignature(input)),
+    await runAsync('device-signature', () => signatureRequired(input), () => checkSignature(input)),
     run('leaf-hash', () => true, () => checkLeafHash(input)),
     run('inclusion-proof', () => true, () => checkInclusion(input)),
     run('checkpoint-hash', () => true, () => checkCheckpointHash(input)),
-    await runAsync('anchor', chain, () => checkChain(input, options)),
+    await runAsync('anchor', () => chain, () => checkChain(input, options)),
   ];
   return { ok: checks.every((check) => !check.required || check.status === 'VALID'), checks };
 }
@@ -135,11 +135,13 @@ function run(name: CheckName, required: () => boolean, check: () => Outcome): Ch
   }
 }
 
-async function runAsync(name: CheckName, required: boolean, check: () => Promise<Outcome>): Promise<Check> {
+async function runAsync(name: CheckName, required: () => boolean, check: () => Promise<Outcome>): Promise<Check> {
+  let isRequired = true;
   try {
-    return { name, required, ...(await check()) };
+    isRequired = required();
+    return { name, required: isRequired, ...(await check()) };
   } catch (error) {
-    return { name, required, ...unexpected(error) };
+    return { name, required: isRequired, ...unexpected(error) };
   }
 }
 
@@ -178,7 +180,7 @@ function signatureRequired(input: unknown): boolean {
   return !parsed.success || parsed.data.evidence.kind === 'device-reading';
 }
 
-function checkSignature(input: unknown): Outcome {
+async function checkSignature(input: unknown): Promise<Outcome> {
   const parsed = signatureInput.safeParse(input);
   if (!parsed.success) return malformed(parsed.error);
   const { evidence, device } = parsed.data;
@@ -188,7 +190,7 @@ function checkSignature(input: unknown): Outcome {
   if (device.id !== envelope.deviceId) {
     return invalid('DEVICE_MISMATCH', `the envelope is from device ${JSON.stringify(envelope.deviceId)}, the bundle's device is ${JSON.stringify(device.id)}`);
   }
-  const result = checkEnvelopeSignature(device, envelope, signature);
+  const result = await checkEnvelopeSignature(device, envelope, signature);
   return result.ok ? valid(`${device.algorithm} signature of device ${device.id} over JCS(envelope), seq ${envelope.seq}`) : invalid(result.reason, result.detail);
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidArgumentError } from './errors.js';
-import { jcsBytes, sha256, toHex, type Hex } from './hash.js';
+import { sha256, toHex, type Hex } from './hash.js';
+import { jcsBytes } from './jcs.js';
 import { describeIssues, hashSchema, rfc3339Schema, uintSchema } from './schemas.js';
 
 /**
