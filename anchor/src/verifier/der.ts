@@ -79,24 +79,44 @@ const ID_ED25519 = '1.3.101.112';
 const ID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const PRIME256V1 = '1.2.840.10045.3.1.7';
 
-/** Key types a SubjectPublicKeyInfo may name that are none of ours, as node:crypto names them (asymmetricKeyType). */
-const OTHER_KEY_TYPES: ReadonlyMap<string, string> = new Map([
-  ['1.3.101.110', 'x25519'],
-  ['1.3.101.111', 'x448'],
-  ['1.3.101.113', 'ed448'],
-  ['1.2.840.113549.1.1.1', 'rsa'],
-  ['1.2.840.113549.1.1.10', 'rsa-pss'],
-  ['1.2.840.10040.4.1', 'dsa'],
-  ['1.2.840.113549.1.3.1', 'dh'],
+/**
+ * Named curves of EC keys that are not P-256 but in common use (NIST P-192, P-224, P-384, P-521, secp256k1,
+ * brainpool r1): such a key is another algorithm than the device's. Any other curve OID, like a corrupted P-256 one,
+ * is a malformed key, as it is to OpenSSL, which knows no such curve or finds the point is not on it.
+ */
+const OTHER_NAMED_CURVES: ReadonlySet<string> = new Set([
+  '1.2.840.10045.3.1.1',
+  '1.3.132.0.33',
+  '1.3.132.0.34',
+  '1.3.132.0.35',
+  '1.3.132.0.10',
+  '1.3.36.3.3.2.8.1.1.7',
+  '1.3.36.3.3.2.8.1.1.11',
+  '1.3.36.3.3.2.8.1.1.13',
 ]);
 
 /**
- * The key a SubjectPublicKeyInfo carries: an Ed25519 key (32 bytes), an EC key with its curve's OID (undefined for
- * explicit parameters) and its SEC1 point as encoded, or another type by node:crypto's name for it.
+ * Key types a SubjectPublicKeyInfo may name that are none of ours, by node:crypto's name for them
+ * (asymmetricKeyType), with the key length of those that have one fixed length and take no parameters. The others'
+ * keys are not looked into: whatever they hold, they are not a device's key.
+ */
+const OTHER_KEY_TYPES: ReadonlyMap<string, { readonly name: string; readonly length?: number }> = new Map([
+  ['1.3.101.110', { name: 'x25519', length: 32 }],
+  ['1.3.101.111', { name: 'x448', length: 56 }],
+  ['1.3.101.113', { name: 'ed448', length: 57 }],
+  ['1.2.840.113549.1.1.1', { name: 'rsa' }],
+  ['1.2.840.113549.1.1.10', { name: 'rsa-pss' }],
+  ['1.2.840.10040.4.1', { name: 'dsa' }],
+  ['1.2.840.113549.1.3.1', { name: 'dh' }],
+]);
+
+/**
+ * The key a SubjectPublicKeyInfo carries: an Ed25519 key (32 bytes), an EC key with its named curve's OID and its
+ * SEC1 point as encoded, or another type by node:crypto's name for it.
  */
 export type SpkiKey =
   | { readonly type: 'ed25519'; readonly key: Uint8Array }
-  | { readonly type: 'ec'; readonly curve: string | undefined; readonly point: Uint8Array }
+  | { readonly type: 'ec'; readonly curve: string; readonly point: Uint8Array }
   | { readonly type: 'other'; readonly name: string };
 
 /** A parsed SubjectPublicKeyInfo; `canonical` is false when the bytes are not the DER encoding of what they say. */
@@ -132,13 +152,15 @@ export function parseSpki(der: Uint8Array): Spki | undefined {
     if (parameters !== undefined || keyBytes.length !== 32) return undefined;
     key = { type: 'ed25519', key: keyBytes };
   } else if (oid === ID_EC_PUBLIC_KEY) {
-    if (parameters === undefined) return undefined;
-    const curve = parameters.tag === OBJECT_IDENTIFIER ? objectIdentifier(parameters.content) : undefined;
+    // Only named curves (RFC 5480 §2.1.1): explicit parameters are as good as unknown here.
+    const curve = parameters?.tag === OBJECT_IDENTIFIER ? objectIdentifier(parameters.content) : undefined;
+    if (curve === undefined || (curve !== PRIME256V1 && !OTHER_NAMED_CURVES.has(curve))) return undefined;
     key = { type: 'ec', curve, point: keyBytes };
   } else {
-    const name = OTHER_KEY_TYPES.get(oid);
-    if (name === undefined) return undefined;
-    key = { type: 'other', name };
+    const other = OTHER_KEY_TYPES.get(oid);
+    if (other === undefined) return undefined;
+    if (other.length !== undefined && (parameters !== undefined || keyBytes.length !== other.length)) return undefined;
+    key = { type: 'other', name: other.name };
   }
 
   // The DER of what was read, every length minimal and no unused bits: equal to the input only if it was canonical.
