@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { JsonValue } from '../util/canonical-json.js';
+import type { JsonValue } from '@wr/anchor';
 import type { Queryable } from '../db/database.js';
 import { sqlState, StoreError } from '../db/errors.js';
 import { parseOptionalRow, parseRow, parseRows, timestamp } from '../db/rows.js';

@@ -1,6 +1,6 @@
+import { InvalidArgumentError, jcs } from '@wr/anchor';
 import { createHash } from 'node:crypto';
 import type { IdempotencyStore } from '../db/idempotency-store.js';
-import { canonicalJson, type JsonValue } from '../util/canonical-json.js';
 import { ApiError } from './problem.js';
 
 const keyPattern = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -27,9 +27,7 @@ export async function idempotent(
   if (!keyPattern.test(key)) {
     throw new ApiError(400, 'INVALID_HEADER', 'Idempotency-Key must be 1-200 letters, digits, ".", "_", ":" or "-"');
   }
-  const hash = createHash('sha256')
-    .update(`${request.method} ${request.path}\n${canonicalJson((request.body ?? null) as JsonValue)}`)
-    .digest('hex');
+  const hash = createHash('sha256').update(`${request.method} ${request.path}\n${canonicalBody(request.body)}`).digest('hex');
   const begun = await store.begin(callerId, key, hash);
   switch (begun.state) {
     case 'replay':
@@ -50,4 +48,18 @@ export async function idempotent(
   }
   await store.complete(callerId, key, outcome.status, outcome.body);
   return { ...outcome, replayed: false };
+}
+
+/**
+ * The body as RFC 8785 (JCS) text, the code base's one canonical JSON. Bodies reach here parsed by their schemas,
+ * which refuse anything deeply nested; what JCS still cannot represent (a lone surrogate, nesting beyond
+ * JCS_MAX_DEPTH) is the caller's input, refused as a 400 before any work, never a 500.
+ */
+function canonicalBody(body: unknown): string {
+  try {
+    return jcs(body ?? null);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new ApiError(400, 'VALIDATION_FAILED', `body: ${error.message}`);
+    throw error;
+  }
 }
