@@ -1,10 +1,18 @@
-export { InvalidArgumentError, InvariantError } from './errors.js';
-export { HASH_BYTES, fromBase64, fromHex, isBase64, isHash, isHex, jcs, jcsBytes, sha256, toHex, type Hex } from './hash.js';
+/**
+ * `@wr/anchor`, for Node: the verifier core (`@wr/anchor/verifier`), with node:crypto versions of its hashing that
+ * return Buffers (same names, same results), the RFC 6962 tree builder and the chain client (`@wr/anchor/chain`).
+ * It loads neither Hardhat nor solc: the dev chain and the contract compiler are `@wr/anchor/dev`.
+ */
+export { InvalidArgumentError, InvariantError } from './verifier/errors.js';
+export { HASH_BYTES, JCS_MAX_DEPTH, equalBytes, fromBase64, fromHex, isBase64, isHash, isHex, jcs, jcsBytes, notJsonReason, sha256, toBase64, toHex, type Hex } from './hash.js';
 export {
   EMPTY_ROOT,
+  LEAF_PREFIX,
+  NODE_PREFIX,
   ProofLengthError,
   RootMismatchError,
   auditPathSides,
+  checkLeafIndex,
   decomposeInclusionProof,
   hashChildren,
   hashLeaf,
@@ -22,8 +30,8 @@ export {
   nextCheckpoint,
   type Checkpoint,
   type CheckpointBody,
-} from './checkpoint.js';
-export { describeIssues, hashSchema, jsonObjectSchema, jsonValueSchema, type JsonObject, type JsonValue } from './schemas.js';
+} from './verifier/checkpoint.js';
+export { describeIssues, hashSchema, jsonObjectSchema, jsonValueSchema, type JsonObject, type JsonValue } from './verifier/schemas.js';
 export {
   BUNDLE_FORMAT,
   anchorSchema,
@@ -43,9 +51,17 @@ export {
   type Evidence,
   type EvidenceBundle,
   type LedgerReference,
-} from './bundle.js';
-export { explainBundle } from './explanation.js';
-export { KeyAlgorithmError, checkEnvelopeSignature, parseDevicePublicKey, type SignatureCheck, type SignatureFailure } from './device-signature.js';
+} from './verifier/bundle.js';
+export { explainBundle } from './verifier/explanation.js';
+export {
+  KeyAlgorithmError,
+  checkEnvelopeSignature,
+  parsePublicKeyPem,
+  type DevicePublicKey,
+  type SignatureCheck,
+  type SignatureFailure,
+} from './verifier/device-signature.js';
+export { parseDevicePublicKey } from './device-signature.js';
 export {
   checkNames,
   isHttpUrl,
@@ -58,6 +74,6 @@ export {
   type ReasonCode,
   type VerifyOptions,
   type VerifyResult,
-} from './verify.js';
-export { RpcError, checkAnchor, rpcSend, type AnchorCheck, type AnchorFailure, type JsonRpcSender, type RpcErrorCode, type RpcSend } from './anchor-check.js';
+} from './verifier/verify.js';
+export { RpcError, checkAnchor, rpcSend, type AnchorCheck, type AnchorFailure, type JsonRpcSender, type RpcErrorCode, type RpcSend } from './verifier/anchor-check.js';
 export * from './chain/index.js';

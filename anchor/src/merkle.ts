@@ -1,6 +1,7 @@
 /**
- * Building RFC 6962 trees (hash spec in rfc6962.ts) twice over: with merkletreejs, configured for RFC 6962 here and
- * nowhere else, and with plain node:crypto as the baseline the benchmark measures against and tests cross-check.
+ * Building RFC 6962 trees (hash spec in verifier/rfc6962.ts) twice over: with merkletreejs, configured for RFC 6962
+ * here and nowhere else, and with plain node:crypto as the baseline the benchmark measures against and tests
+ * cross-check.
  *
  * merkletreejs's defaults are unsafe for us: leaves and nodes hashed alike (no 0x00/0x01 domain separation, so an
  * interior node passes for a leaf), a pure-JS SHA-256, and the duplicateOdd / sortPairs / complete / Bitcoin
@@ -10,11 +11,9 @@
  */
 import { MerkleTree } from 'merkletreejs';
 import { hash } from 'node:crypto';
-import { InvalidArgumentError, InvariantError } from './errors.js';
-import { HASH_BYTES } from './hash.js';
-import { EMPTY_ROOT, checkLeafIndex, hashChildren } from './rfc6962.js';
-
-const NODE_PREFIX = 0x01;
+import { InvalidArgumentError, InvariantError } from './verifier/errors.js';
+import { HASH_BYTES } from './verifier/hash.js';
+import { EMPTY_ROOT, NODE_PREFIX, checkLeafIndex, hashChildren } from './rfc6962.js';
 
 /** A built tree over leaf hashes: its root and the audit path of any leaf. */
 export interface MerkleTreeView {

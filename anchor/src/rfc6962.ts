@@ -1,29 +1,35 @@
 /**
- * RFC 6962 (Certificate Transparency) Merkle trees, as RFC 9162 §2.1 restates them, with SHA-256:
- *
- *   leaf hash  = SHA-256(0x00 || leaf bytes)
- *   node hash  = SHA-256(0x01 || left || right)
- *   MTH({})    = SHA-256("")                  (the empty tree)
- *   MTH({d0})  = leaf hash of d0
- *   MTH(D[n])  = SHA-256(0x01 || MTH(D[0:k]) || MTH(D[k:n])), k the largest power of two below n
- *
- * No odd node is duplicated and no pair is sorted. Built bottom-up, a level's lone last node is carried up
- * unhashed, which yields the same tree as splitting at k. The audit path of a leaf is its siblings bottom-up,
- * skipping the levels where it was carried up.
- *
- * This module is the pure proof core: hashing and inclusion-proof verification after transparency-dev/merkle
- * proof/verify.go. Trees are built in merkle.ts.
+ * The Node flavour of the RFC 6962 proof core (./verifier/rfc6962.ts, where the hash spec is stated): the same leaf
+ * and node hashes and the same proof walk, hashed with node:crypto and returning Buffers, for the tree builder
+ * (merkle.ts), the gateway and the Merkle benchmark. A test checks both flavours agree.
  */
 import { hash } from 'node:crypto';
-import { InvalidArgumentError } from './errors.js';
-import { HASH_BYTES, sha256, toHex } from './hash.js';
+import { HASH_BYTES } from './verifier/hash.js';
+import {
+  LEAF_PREFIX,
+  NODE_PREFIX,
+  RootMismatchError as CoreRootMismatchError,
+  checkChildren,
+  rootFromInclusionProofWith,
+  verifyInclusionWith,
+  type NodeHasher,
+} from './verifier/rfc6962.js';
+import { sha256 } from './hash.js';
 
-const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = 0x01;
+export {
+  LEAF_PREFIX,
+  NODE_PREFIX,
+  ProofLengthError,
+  auditPathSides,
+  checkLeafIndex,
+  decomposeInclusionProof,
+} from './verifier/rfc6962.js';
+
+const LEAF_PREFIX_BYTES = Buffer.of(LEAF_PREFIX);
 
 /** SHA-256(0x00 || data): the RFC 6962 hash of a leaf's bytes. */
 export function hashLeaf(data: Uint8Array): Buffer {
-  return sha256(LEAF_PREFIX, data);
+  return sha256(LEAF_PREFIX_BYTES, data);
 }
 
 // One scratch buffer for every node hash: one-shot crypto.hash over it is about twice as fast as createHash with
@@ -33,7 +39,7 @@ nodeInput[0] = NODE_PREFIX;
 
 /** SHA-256(0x01 || left || right): the RFC 6962 hash of an interior node (left and right 32 bytes each). */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Buffer {
-  if (left.length !== HASH_BYTES || right.length !== HASH_BYTES) throw new InvalidArgumentError(`node children must be ${HASH_BYTES} bytes each`);
+  checkChildren(left, right);
   nodeInput.set(left, 1);
   nodeInput.set(right, 1 + HASH_BYTES);
   return hash('sha256', nodeInput, 'buffer');
@@ -42,73 +48,16 @@ export function hashChildren(left: Uint8Array, right: Uint8Array): Buffer {
 /** MTH({}) = SHA-256(""). */
 export const EMPTY_ROOT: Buffer = sha256();
 
-/** Throws InvalidArgumentError unless 0 <= index < size. */
-export function checkLeafIndex(index: number, size: number): void {
-  if (!Number.isSafeInteger(size) || size < 0) throw new InvalidArgumentError(`tree size ${size} is not a non-negative integer`);
-  if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
-    throw new InvalidArgumentError(`leaf index ${index} is not in [0, ${size})`);
-  }
-}
+const nodeHasher: NodeHasher<Buffer> = { hashChildren, copy: (bytes) => Buffer.from(bytes) };
 
-/** The computed root differs from the expected one; both are kept as evidence. */
-export class RootMismatchError extends Error {
-  constructor(
-    readonly expectedRoot: Buffer,
-    readonly calculatedRoot: Buffer,
-  ) {
-    super(`calculated root ${toHex(calculatedRoot)} does not match expected root ${toHex(expectedRoot)}`);
-    this.name = 'RootMismatchError';
-  }
-}
-
-/** An inclusion proof has the wrong number of hashes for its leaf index and tree size. */
-export class ProofLengthError extends Error {
-  constructor(
-    readonly expectedLength: number,
-    readonly actualLength: number,
-  ) {
-    super(`inclusion proof has ${actualLength} hashes, a leaf at this index and tree size needs ${expectedLength}`);
-    this.name = 'ProofLengthError';
-  }
-}
-
-/**
- * Splits the audit path of leaf `index` in a tree of `size` leaves (0 <= index < size): `inner` hashes below the
- * level where the leaf's path leaves the tree's right border, then `border` hashes all on the left.
- */
-export function decomposeInclusionProof(index: number, size: number): { inner: number; border: number } {
-  checkLeafIndex(index, size);
-  // BigInt because JavaScript's bitwise operators truncate to 32 bits and sizes may reach 2^53.
-  const inner = bitLength(BigInt(index) ^ BigInt(size - 1));
-  const border = [...(BigInt(index) >> BigInt(inner)).toString(2)].filter((bit) => bit === '1').length;
-  return { inner, border };
-}
-
-function bitLength(value: bigint): number {
-  return value === 0n ? 0 : value.toString(2).length;
-}
-
-/** Which side each audit path hash sits on when hashing up: 'left' means SHA-256(0x01 || hash || running). */
-export function auditPathSides(index: number, size: number): ('left' | 'right')[] {
-  const { inner, border } = decomposeInclusionProof(index, size);
-  const sides: ('left' | 'right')[] = [];
-  for (let level = 0; level < inner; level++) sides.push(Math.floor(index / 2 ** level) % 2 === 0 ? 'right' : 'left');
-  for (let i = 0; i < border; i++) sides.push('left');
-  return sides;
-}
+/** The computed root differs from the expected one; both are kept as evidence (Buffers, when thrown from here). */
+export type RootMismatchError = CoreRootMismatchError & { readonly expectedRoot: Buffer; readonly calculatedRoot: Buffer };
+/** The core's class itself, so that instanceof holds whichever entry a caller imports it from. */
+export const RootMismatchError = CoreRootMismatchError;
 
 /** The root implied by an audit path; throws InvalidArgumentError or ProofLengthError on a malformed proof. */
 export function rootFromInclusionProof(index: number, size: number, leafHash: Uint8Array, proof: readonly Uint8Array[]): Buffer {
-  const sides = auditPathSides(index, size);
-  if (!(leafHash instanceof Uint8Array) || leafHash.length !== HASH_BYTES) throw new InvalidArgumentError(`leaf hash is not ${HASH_BYTES} bytes`);
-  if (!Array.isArray(proof)) throw new InvalidArgumentError('proof must be an array');
-  if (proof.length !== sides.length) throw new ProofLengthError(sides.length, proof.length);
-  let running: Buffer = Buffer.from(leafHash);
-  proof.forEach((hash, i) => {
-    if (!(hash instanceof Uint8Array) || hash.length !== HASH_BYTES) throw new InvalidArgumentError(`proof hash ${i} is not ${HASH_BYTES} bytes`);
-    running = sides[i] === 'left' ? hashChildren(hash, running) : hashChildren(running, hash);
-  });
-  return running;
+  return rootFromInclusionProofWith(nodeHasher, index, size, leafHash, proof);
 }
 
 /**
@@ -116,7 +65,5 @@ export function rootFromInclusionProof(index: number, size: number, leafHash: Ui
  * InvalidArgumentError (index >= size, wrong hash lengths), ProofLengthError or RootMismatchError; returns if valid.
  */
 export function verifyInclusion(index: number, size: number, leafHash: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): void {
-  const calculated = rootFromInclusionProof(index, size, leafHash, proof);
-  if (!(root instanceof Uint8Array) || root.length !== HASH_BYTES) throw new InvalidArgumentError(`root is not ${HASH_BYTES} bytes`);
-  if (!calculated.equals(root)) throw new RootMismatchError(Buffer.from(root), calculated);
+  verifyInclusionWith(nodeHasher, index, size, leafHash, proof, root);
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { InvalidArgumentError } from '../src/errors.js';
+import { InvalidArgumentError } from '../src/verifier/errors.js';
 import { fromBase64, fromHex, isHash, jcs, sha256, toHex } from '../src/hash.js';
 
 describe('hashing and canonical JSON', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { MerkleTree } from 'merkletreejs';
-import { InvalidArgumentError } from '../src/errors.js';
+import { InvalidArgumentError } from '../src/verifier/errors.js';
 import { sha256, toHex } from '../src/hash.js';
 import { buildBaselineTree, buildTree } from '../src/merkle.js';
 import { EMPTY_ROOT, ProofLengthError, RootMismatchError, auditPathSides, hashChildren, hashLeaf, rootFromInclusionProof, verifyInclusion } from '../src/rfc6962.js';

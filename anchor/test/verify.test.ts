@@ -6,13 +6,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { getAddress } from 'ethers';
-import type { DeviceReadingRecord, EvidenceBundle } from '../src/bundle.js';
-import { BUNDLE_FORMAT } from '../src/bundle.js';
-import { checkpointHash } from '../src/checkpoint.js';
-import { fromBase64, jcs, toHex } from '../src/hash.js';
+import { fromBase64, toHex } from '../src/hash.js';
 import { reservePort } from '../src/testing/ports.js';
 import { prng, replayHint, testSeed } from '../src/testing/seed.js';
-import { checkNames, reasonCodes, verifyBundle, verifyBundleJson, type CheckName, type VerifyOptions, type VerifyResult } from '../src/verify.js';
+import {
+  BUNDLE_FORMAT,
+  checkNames,
+  checkpointHash,
+  jcs,
+  reasonCodes,
+  verifyBundle,
+  verifyBundleJson,
+  type CheckName,
+  type DeviceReadingRecord,
+  type EvidenceBundle,
+  type VerifyOptions,
+  type VerifyResult,
+} from '../src/verifier/index.js';
 import { bundleFixture, makeDevice, type BundleFixture } from './support/bundle-fixture.js';
 import { startTestChain, type TestChain } from './support/test-chain.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { reservePort } from '../src/testing/ports.js';
-import { checkNames } from '../src/verify.js';
+import { checkNames } from '../src/verifier/index.js';
 import { bundleFixture, type BundleFixture } from './support/bundle-fixture.js';
 import { startTestChain, type TestChain } from './support/test-chain.js';
 

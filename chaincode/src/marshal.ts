@@ -1,3 +1,13 @@
+/*
+ * Why the chaincode has its own canonical JSON instead of the code base's one RFC 8785 (JCS) implementation in
+ * @wr/anchor/verifier: the chaincode is a CommonJS package deployed on its own to Fabric peers, where every endorser
+ * must produce identical bytes from the chaincode package alone, so it depends on neither the gateway's nor anchor's
+ * packages (nor on their dependencies). It also refuses, with the chaincode's own INTERNAL error, what JCS could not
+ * represent (non-plain objects, cycles, undefined). For the JSON the chaincode writes (strings, integers, booleans,
+ * null, plain objects and arrays) its bytes are RFC 8785's: a gateway test (gateway-api/test/ledger/chaincode-jcs.test.ts)
+ * compares both on such records. They part only on lone surrogates, which JCS refuses, this escapes, and the
+ * gateway's schemas refuse before any transaction.
+ */
 import type { z } from 'zod';
 import { describeIssues, internal } from './errors';
 

@@ -3,5 +3,5 @@ export { LedgerError, ledgerErrorCodes, parseChaincodeError, type LedgerErrorCod
 export { EmbeddedLedger, type ChainInfo, type EmbeddedLedgerOptions } from './ledger/embedded/index.js';
 export { openDevCa, caFromPem, FABRIC_ATTRS_OID, type DevCa } from './identity/dev-ca.js';
 export { endorsementOrgs } from './ledger/endorsement-policy.js';
-export { canonicalJson, type JsonValue } from './util/canonical-json.js';
+export type { JsonValue } from '@wr/anchor';
 export { systemClock, type Clock } from './platform/clock.js';

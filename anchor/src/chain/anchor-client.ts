@@ -1,10 +1,10 @@
 import { Interface, Transaction, Wallet, getAddress, getCreateAddress, toQuantity } from 'ethers';
 import { z } from 'zod';
 
-import { ANCHOR_ABI, ANCHORED_EVENT_TOPIC } from './anchor-abi.js';
+import { ANCHOR_ABI, ANCHORED_EVENT_TOPIC } from '../verifier/anchor-abi.js';
 import { loadAnchorArtifact } from './anchor-artifact.js';
-import { ChainError } from './chain-error.js';
-import { type Eip1193Provider, asJsonRpcError, httpJsonRpcProvider } from './json-rpc.js';
+import { ChainError } from '../verifier/chain-error.js';
+import { type Eip1193Provider, asJsonRpcError, httpJsonRpcProvider } from '../verifier/json-rpc.js';
 
 /** Where a checkpoint was anchored: the `anchor` object of an evidence bundle. Hashes are 0x lowercase. */
 export interface AnchorRecord {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { isHttpUrl, verifyBundleJson, type Check, type VerifyResult } from '../verify.js';
+import { isHttpUrl, verifyBundleJson, type Check, type VerifyResult } from '../verifier/index.js';
 
 const usage = `Usage: wr-verify <bundle.json | -> [--rpc URL] [--json] [--timeout MS]
 

@@ -1,15 +1,15 @@
 import { expect } from 'chai';
 import { z } from 'zod';
 
-import { ANCHORED_EVENT_TOPIC } from '../../src/chain/anchor-abi.js';
+import { ANCHORED_EVENT_TOPIC } from '../../src/verifier/anchor-abi.js';
 import {
   type AnchorClient,
   type AnchorClientOptions,
   type AnchorRecord,
   createAnchorClient,
 } from '../../src/chain/anchor-client.js';
-import { ChainError } from '../../src/chain/chain-error.js';
-import { DEV_PRIVATE_KEY } from '../../src/chain/dev-chain.js';
+import { ChainError } from '../../src/verifier/chain-error.js';
+import { DEV_PRIVATE_KEY } from '../../src/dev/dev-chain.js';
 import { reservePort } from '../../src/testing/ports.js';
 import { checkpoint, hash, rejection } from './support/anchors.js';
 import { type EdrChain, rpc, startEdrChain, until } from './support/edr.js';

@@ -10,9 +10,9 @@ import {
   isError,
 } from 'ethers';
 
-import { ANCHOR_ABI, ANCHORED_EVENT_TOPIC } from '../../src/chain/anchor-abi.js';
+import { ANCHOR_ABI, ANCHORED_EVENT_TOPIC } from '../../src/verifier/anchor-abi.js';
 import { ANCHOR_ARTIFACT_PATH, anchorPackagePath, loadAnchorArtifact } from '../../src/chain/anchor-artifact.js';
-import { compileAnchorSourceFile } from '../../src/chain/compile-contract.js';
+import { compileAnchorSourceFile } from '../../src/dev/compile-contract.js';
 import { type EdrChain, startEdrChain } from './support/edr.js';
 
 const ZERO = `0x${'00'.repeat(32)}`;

@@ -5,9 +5,9 @@ import { expect } from 'chai';
 import { Interface, JsonRpcProvider, Wallet } from 'ethers';
 import { z } from 'zod';
 
-import { ANCHOR_ABI, ANCHORED_EVENT_TOPIC } from '../../src/chain/anchor-abi.js';
+import { ANCHOR_ABI, ANCHORED_EVENT_TOPIC } from '../../src/verifier/anchor-abi.js';
 import { type AnchorClient, createAnchorClient } from '../../src/chain/anchor-client.js';
-import { DEV_PRIVATE_KEY, type DevChain, openDevChain } from '../../src/chain/dev-chain.js';
+import { DEV_PRIVATE_KEY, type DevChain, openDevChain } from '../../src/dev/dev-chain.js';
 import { checkpoint, hash, rejection } from './support/anchors.js';
 import { rpc } from './support/edr.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Interface, JsonRpcProvider } from 'ethers';
 
-import { ANCHOR_ABI, ANCHORED_EVENT_TOPIC } from '../../src/chain/anchor-abi.js';
+import { ANCHOR_ABI, ANCHORED_EVENT_TOPIC } from '../../src/verifier/anchor-abi.js';
 import { createAnchorClient } from '../../src/chain/anchor-client.js';
 import { useHardhatNode } from './support/hardhat-node.js';
 

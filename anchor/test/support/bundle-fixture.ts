@@ -1,9 +1,17 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import type { Anchor, DeviceAlgorithm, DeviceReadingRecord, Evidence, EvidenceBundle } from '../../src/bundle.js';
-import { BUNDLE_FORMAT, leafHashOfRecord } from '../../src/bundle.js';
-import { nextCheckpoint, type Checkpoint } from '../../src/checkpoint.js';
-import { explainBundle } from '../../src/explanation.js';
 import { fromHex, jcsBytes, toHex } from '../../src/hash.js';
+import {
+  BUNDLE_FORMAT,
+  explainBundle,
+  leafHashOfRecord,
+  nextCheckpoint,
+  type Anchor,
+  type Checkpoint,
+  type DeviceAlgorithm,
+  type DeviceReadingRecord,
+  type Evidence,
+  type EvidenceBundle,
+} from '../../src/verifier/index.js';
 import { buildTree } from '../../src/merkle.js';
 import { prng } from '../../src/testing/seed.js';
 

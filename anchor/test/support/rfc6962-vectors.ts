@@ -5,10 +5,10 @@ import { z } from 'zod';
 import { fromBase64 } from '../../src/hash.js';
 
 /**
- * The shared RFC 6962 vectors (transparency-dev/merkle testdata) live in `shared/vectors/rfc6962` beside the
- * repository, whose root is four directories above this compiled file (anchor/dist/test/support).
+ * The RFC 6962 vectors (transparency-dev/merkle testdata, copied with their licence into `anchor/test/vectors/rfc6962`
+ * so that the repository needs nothing beside it), three directories above this compiled file (anchor/dist/test/support).
  */
-export const VECTORS_DIR = fileURLToPath(new URL('../../../../../shared/vectors/rfc6962/', import.meta.url));
+export const VECTORS_DIR = fileURLToPath(new URL('../../../test/vectors/rfc6962/', import.meta.url));
 
 const base64 = z.string().transform((value) => fromBase64(value));
 
@@ -28,7 +28,7 @@ export type InclusionProbe = z.infer<typeof inclusionProbeSchema> & { readonly f
 /** Every inclusion probe, read at test time; throws naming the directory if the vectors are missing. */
 export function inclusionProbes(): InclusionProbe[] {
   const dir = join(VECTORS_DIR, 'inclusion');
-  if (!existsSync(dir)) throw new Error(`RFC 6962 vectors not found at ${dir}: expected shared/vectors/rfc6962 beside the repository`);
+  if (!existsSync(dir)) throw new Error(`RFC 6962 vectors not found at ${dir}: expected anchor/test/vectors/rfc6962 in the repository`);
   return jsonFiles(dir).map((file) => {
     const probe = inclusionProbeSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
     return { ...probe, file: relative(dir, file) };

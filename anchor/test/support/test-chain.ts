@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createHardhatRuntimeEnvironment } from 'hardhat/hre';
 import solc from 'solc';
 import { z } from 'zod';
-import { anchorSchema, type Anchor } from '../../src/bundle.js';
-import type { Checkpoint } from '../../src/checkpoint.js';
+import { anchorSchema, type Anchor, type Checkpoint } from '../../src/verifier/index.js';
 
 /** A stand-in with the Anchor contract's fixed interface, plus calls that emit nothing or revert. */
 const SOURCE = `// SPDX-License-Identifier: Apache-2.0

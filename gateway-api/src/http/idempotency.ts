@@ -1,6 +1,7 @@
+import { InvalidArgumentError, JCS_MAX_DEPTH, jcs } from '@wr/anchor';
 import { createHash } from 'node:crypto';
 import type { IdempotencyStore } from '../db/idempotency-store.js';
-import { canonicalJson, type JsonValue } from '../util/canonical-json.js';
+import { jsonDepth } from '../util/json-depth.js';
 import { ApiError } from './problem.js';
 
 const keyPattern = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -27,9 +28,7 @@ export async function idempotent(
   if (!keyPattern.test(key)) {
     throw new ApiError(400, 'INVALID_HEADER', 'Idempotency-Key must be 1-200 letters, digits, ".", "_", ":" or "-"');
   }
-  const hash = createHash('sha256')
-    .update(`${request.method} ${request.path}\n${canonicalJson((request.body ?? null) as JsonValue)}`)
-    .digest('hex');
+  const hash = createHash('sha256').update(`${request.method} ${request.path}\n${canonicalBody(request.body)}`).digest('hex');
   const begun = await store.begin(callerId, key, hash);
   switch (begun.state) {
     case 'replay':
@@ -50,4 +49,21 @@ export async function idempotent(
   }
   await store.complete(callerId, key, outcome.status, outcome.body);
   return { ...outcome, replayed: false };
+}
+
+/**
+ * The body as RFC 8785 (JCS) text, the code base's one canonical JSON. Bodies reach here parsed by their schemas,
+ * which refuse anything deeply nested. What JCS cannot write and a schema lets through is an evidence item with a
+ * lone surrogate, which the intake refuses alone while the rest of its batch is accepted: that request is identified by
+ * its parsed JSON text instead, after `json:`, which no JCS text begins with, so that a retry still finds it. Only a body nested beyond
+ * JCS_MAX_DEPTH is refused here (400, before any work), since walking it could overflow the stack.
+ */
+function canonicalBody(body: unknown): string {
+  try {
+    return jcs(body ?? null);
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    if (jsonDepth(body) > JCS_MAX_DEPTH) throw new ApiError(400, 'VALIDATION_FAILED', `body: ${error.message}`);
+    return `json:${JSON.stringify(body)}`;
+  }
 }

@@ -1,4 +1,5 @@
-import { startHardhatNode, verifyBundle, type HardhatNode } from '@wr/anchor';
+import { verifyBundle } from '@wr/anchor';
+import { startHardhatNode, type HardhatNode } from '@wr/anchor/dev';
 import { checkpoint as checkpointRecord } from '@wr/chaincode/model';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';

@@ -1,4 +1,5 @@
-import { ANCHORED_EVENT_TOPIC, startHardhatNode, verifyBundle, type HardhatNode } from '@wr/anchor';
+import { ANCHORED_EVENT_TOPIC, verifyBundle } from '@wr/anchor';
+import { startHardhatNode, type HardhatNode } from '@wr/anchor/dev';
 import { prng, replayHint, reservePort, testSeed } from '@wr/anchor/testing';
 import { expect } from 'chai';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';

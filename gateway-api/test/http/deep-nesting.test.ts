@@ -1,13 +1,15 @@
+import { InvalidArgumentError, JCS_MAX_DEPTH, jcs, type JsonValue } from '@wr/anchor';
 import { expect } from 'chai';
 import type { IdempotencyStore } from '../../src/db/idempotency-store.js';
 import { idempotent } from '../../src/http/idempotency.js';
-import { canonicalJson, type JsonValue } from '../../src/util/canonical-json.js';
+import { ApiError } from '../../src/http/problem.js';
 import { testDatabases } from '../support/postgres.js';
 import { expectProblem, uid, useGateway, validBody } from './helpers.js';
 
 /**
  * Bodies nested 100,000 levels deep, far beyond what any schema accepts: whatever walks them (the request hash of an
- * Idempotency-Key, the checks before it) must not recurse into them, so they are refused as bad input, never a 500.
+ * Idempotency-Key, the checks before it) must not recurse into them without bound, so they are refused as bad input,
+ * never a 500.
  */
 
 const DEPTH = 100_000;
@@ -23,34 +25,77 @@ function deepValue(depth: number): { value: JsonValue; text: string } {
 const deepArrays = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 const deepObjects = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
-describe('canonical JSON of deeply nested values', () => {
-  it('writes a value nested 100,000 levels deep without overflowing the stack, keys sorted at every level', () => {
-    const { value, text } = deepValue(DEPTH);
-    expect(canonicalJson(value)).to.equal(text);
+/** An idempotency store that records the request hashes it is asked about. */
+function recordingStore(hashes: string[]): IdempotencyStore {
+  return {
+    begin: (_identity, _key, requestHash) => {
+      hashes.push(requestHash);
+      return Promise.resolve({ state: 'new' });
+    },
+    complete: () => Promise.resolve(),
+    abandon: () => Promise.resolve(),
+    purgeBefore: () => Promise.resolve(0),
+  };
+}
+
+describe('canonical JSON of deeply nested values (the one JCS, @wr/anchor)', () => {
+  it('refuses a value nested 100,000 levels deep with InvalidArgumentError, without overflowing the stack', () => {
+    const { value } = deepValue(DEPTH);
+    expect(() => jcs(value)).to.throw(InvalidArgumentError);
   });
 
-  it('writes what it wrote before it had no recursion: sorted keys, no white space, JSON.stringify scalars', () => {
-    expect(canonicalJson({ z: [1, 'two', null, true, { y: -0.5, x: '\u00e9\n' }], a: {} })).to.equal('{"a":{},"z":[1,"two",null,true,{"x":"é\\n","y":-0.5}]}');
-    expect(canonicalJson([])).to.equal('[]');
-    expect(canonicalJson('x')).to.equal('"x"');
-    expect(() => canonicalJson([Number.NaN])).to.throw(TypeError);
+  it('writes the deepest value it takes, keys sorted at every level', () => {
+    // deepValue(n) nests 2n levels (an object and an array each time), plus the number at the bottom.
+    const { value, text } = deepValue(JCS_MAX_DEPTH / 2);
+    expect(jcs(value)).to.equal(text);
   });
 
-  it('an Idempotency-Key over a body nested 100,000 levels deep is hashed like any other body', async () => {
+  it('writes what the gateway wrote before it had one JCS: sorted keys, no white space, JSON.stringify scalars', () => {
+    expect(jcs({ z: [1, 'two', null, true, { y: -0.5, x: '\u00e9\n' }], a: {} })).to.equal('{"a":{},"z":[1,"two",null,true,{"x":"é\\n","y":-0.5}]}');
+    expect(jcs([])).to.equal('[]');
+    expect(jcs('x')).to.equal('"x"');
+    expect(() => jcs([Number.NaN])).to.throw(InvalidArgumentError);
+  });
+
+  it('an Idempotency-Key over a body nested 100,000 levels deep is refused 400, before the store or the write', async () => {
     const hashes: string[] = [];
-    const store: IdempotencyStore = {
-      begin: (_identity, _key, requestHash) => {
-        hashes.push(requestHash);
-        return Promise.resolve({ state: 'new' });
-      },
-      complete: () => Promise.resolve(),
-      abandon: () => Promise.resolve(),
-      purgeBefore: () => Promise.resolve(0),
+    let ran = 0;
+    const run = (): Promise<{ status: number; body: unknown }> => {
+      ran++;
+      return Promise.resolve({ status: 201, body: {} });
     };
-    const request = { method: 'POST', path: '/v1/lots', body: deepValue(DEPTH).value };
-    const outcome = await idempotent(store, 'custodian.clerk', 'deep-1', request, () => Promise.resolve({ status: 201, body: {} }));
+    const refusal = await idempotent(recordingStore(hashes), 'custodian.clerk', 'deep-1', { method: 'POST', path: '/v1/lots', body: deepValue(DEPTH).value }, run).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).to.be.instanceOf(ApiError);
+    expect(refusal).to.include({ status: 400, code: 'VALIDATION_FAILED' });
+    expect([hashes.length, ran]).to.deep.equal([0, 0]);
+  });
+
+  it('an Idempotency-Key over a batch with a lone surrogate (which JCS cannot write) still identifies the request: it runs, and the same body hashes the same', async () => {
+    const hashes: string[] = [];
+    const body = { items: [{ value: 'probe \ud800' }] };
+    for (const key of ['surrogate-1', 'surrogate-2']) {
+      const outcome = await idempotent(recordingStore(hashes), 'custodian.device-gateway', key, { method: 'POST', path: '/v1/evidence', body: structuredClone(body) }, () =>
+        Promise.resolve({ status: 200, body: {} }),
+      );
+      expect(outcome.status).to.equal(200);
+    }
+    await idempotent(recordingStore(hashes), 'custodian.device-gateway', 'surrogate-3', { method: 'POST', path: '/v1/evidence', body: { items: [{ value: 'probe \ud801' }] } }, () =>
+      Promise.resolve({ status: 200, body: {} }),
+    );
+    expect(hashes).to.have.length(3);
+    expect(hashes[1], 'the same body hashes the same').to.equal(hashes[0]);
+    expect(hashes[2], 'another body hashes otherwise').not.to.equal(hashes[0]);
+  });
+
+  it('an Idempotency-Key over any body JCS writes is hashed the same each time', async () => {
+    const hashes: string[] = [];
+    const request = { method: 'POST', path: '/v1/lots', body: deepValue(JCS_MAX_DEPTH / 2).value };
+    const outcome = await idempotent(recordingStore(hashes), 'custodian.clerk', 'deep-1', request, () => Promise.resolve({ status: 201, body: {} }));
     expect(outcome.status).to.equal(201);
-    await idempotent(store, 'custodian.clerk', 'deep-2', request, () => Promise.resolve({ status: 201, body: {} }));
+    await idempotent(recordingStore(hashes), 'custodian.clerk', 'deep-2', { ...request, body: structuredClone(request.body) }, () => Promise.resolve({ status: 201, body: {} }));
     expect(hashes).to.have.length(2);
     expect(hashes[0]).to.match(/^[0-9a-f]{64}$/);
     expect(hashes[1], 'the same body hashes the same').to.equal(hashes[0]);

@@ -1,5 +1,5 @@
 import type { CheckpointAnchor } from '../../../src/chain/anchor-client.js';
-import { ChainError } from '../../../src/chain/chain-error.js';
+import { ChainError } from '../../../src/verifier/chain-error.js';
 
 /** A 32-byte hash of one repeated byte, e.g. hash('ab'). */
 export const hash = (byte: string): string => `0x${byte.repeat(32)}`;

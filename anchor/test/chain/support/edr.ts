@@ -1,6 +1,6 @@
 import { createHardhatRuntimeEnvironment } from 'hardhat/hre';
 
-import type { Eip1193Provider } from '../../../src/chain/json-rpc.js';
+import type { Eip1193Provider } from '../../../src/verifier/json-rpc.js';
 
 /** A fresh in-process EDR chain (Hardhat's default network: chain 31337, the public test accounts, automine). */
 export interface EdrChain {

@@ -1,4 +1,4 @@
-import { type HardhatNode, startHardhatNode } from '../../../src/chain/hardhat-node.js';
+import { type HardhatNode, startHardhatNode } from '../../../src/dev/hardhat-node.js';
 
 /**
  * Registers mocha hooks that start a `hardhat node` on a free loopback port before the suite and stop it after.

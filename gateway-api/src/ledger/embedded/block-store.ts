@@ -1,10 +1,10 @@
+import { jcs } from '@wr/anchor';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { canonicalJson, type JsonValue } from '../../util/canonical-json.js';
 import { LedgerError } from '../errors.js';
 
 const hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -65,11 +65,11 @@ export type TransactionRecord = z.infer<typeof transactionSchema>;
 export type ChannelConfig = z.infer<typeof configSchema>;
 export type Block = z.infer<typeof blockSchema>;
 
-/** SHA-256 over the canonical JSON of each data entry, concatenated (Fabric hashes its envelopes' bytes so). */
+/** SHA-256 over the RFC 8785 (JCS) text of each data entry, concatenated (Fabric hashes its envelopes' bytes so). */
 export function dataHash(data: Block['data']): string {
   const hash = createHash('sha256');
-  const entries: JsonValue[] = 'config' in data ? [data.config] : data.transactions;
-  for (const entry of entries) hash.update(canonicalJson(entry));
+  const entries: readonly unknown[] = 'config' in data ? [data.config] : data.transactions;
+  for (const entry of entries) hash.update(jcs(entry));
   return hash.digest('hex');
 }
 

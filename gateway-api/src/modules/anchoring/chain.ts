@@ -1,6 +1,7 @@
-import { DEV_PRIVATE_KEY, createAnchorClient, openDevChain, type AnchorClient, type DevChain } from '@wr/anchor';
+import { createAnchorClient, type AnchorClient } from '@wr/anchor/chain';
+import type { DevChain } from '@wr/anchor/dev';
 import { join } from 'node:path';
-import type { AnchorConfig } from '../../config.js';
+import { ConfigError, type AnchorConfig } from '../../config.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 
 /** The chain anchors go to: the dev chain under DATA_DIR, or ANCHOR_RPC_URL. */
@@ -18,14 +19,19 @@ export interface AnchorChain {
  */
 export async function openAnchorChain(config: AnchorConfig, dataDir: string, store: CheckpointStore): Promise<AnchorChain> {
   let devChain: DevChain | undefined;
-  const privateKey = config.privateKey ?? DEV_PRIVATE_KEY;
+  let privateKey = config.privateKey;
   if (config.rpcUrl === undefined) {
+    // Loaded only here: the dev chain brings Hardhat's EDR, which a gateway anchoring to ANCHOR_RPC_URL never needs.
+    const { DEV_PRIVATE_KEY, openDevChain } = await import('@wr/anchor/dev');
+    privateKey ??= DEV_PRIVATE_KEY;
     devChain = await openDevChain({
       dir: join(dataDir, 'chain'),
       port: config.devRpcPort,
       fundedKeys: privateKey === DEV_PRIVATE_KEY ? [DEV_PRIVATE_KEY] : [DEV_PRIVATE_KEY, privateKey],
     });
   }
+  // The configuration refuses ANCHOR_RPC_URL without ANCHOR_PRIVATE_KEY, and the dev chain brings its own key.
+  if (privateKey === undefined) throw new ConfigError('invalid configuration: ANCHOR_PRIVATE_KEY: required with ANCHOR_RPC_URL');
   try {
     const endpoint = devChain ? { provider: devChain.provider } : { rpcUrl: config.rpcUrl ?? '' };
     const chainId = await createAnchorClient({ ...endpoint, privateKey }).chainId();

@@ -32,9 +32,10 @@ export function parseDeviceKey(algorithm: DeviceAlgorithm, pem: string): DeviceK
 
 /**
  * Whether `signature` is the device's signature of `data`: Ed25519 (pure, 64 bytes) or ECDSA P-256 with SHA-256, DER.
- * The same check as anchor's checkEnvelopeSignature, on a key parsed once per batch and on the JCS bytes the intake
- * has already measured (that one re-parses the PEM and re-canonicalises the envelope on every call). Run on libuv's
- * thread pool, so that a batch's signatures do not hold up the event loop.
+ * The check anchor's checkEnvelopeSignature makes, on a key parsed once per batch and on the JCS bytes the intake
+ * has already measured (that one re-parses the PEM and re-canonicalises the envelope on every call). That one uses
+ * @noble/curves, so that it runs in browsers; this one node:crypto, several times faster, run on libuv's thread pool
+ * so that a batch's signatures do not hold up the event loop. Anchor's tests hold both to the same answers.
  */
 export function verifyDeviceSignature(device: DeviceKey, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,9 @@
 import { isBase64 } from '@wr/anchor';
 import { idPattern, refIdPattern } from '@wr/chaincode/model';
 import { z } from 'zod';
+import { jsonDepth } from '../../util/json-depth.js';
+
+export { jsonDepth };
 
 /**
  * What a device signs and how an evidence batch carries it (docs/design.md section 6). A device signs the RFC 8785 JCS
@@ -45,18 +48,6 @@ export const mediaType = z
   .max(127)
   .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, 'must be a lowercase media type like "image/jpeg"');
 
-/** Depth of nested arrays/objects of a JSON value, computed without recursion (a scalar is 0). */
-export function jsonDepth(value: unknown): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    const [node, depth] = next;
-    if (typeof node !== 'object' || node === null) continue;
-    deepest = Math.max(deepest, depth + 1);
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}
 
 const readingValue = z.json().refine((value) => jsonDepth(value) <= evidenceLimits.valueDepth, `must nest at most ${evidenceLimits.valueDepth} levels`);
 
