@@ -25,6 +25,15 @@ const fileName = /^(\d{3})_([a-z0-9_]+)\.sql$/;
  */
 const MIGRATION_LOCK_KEY = '7165053477154320653';
 
+/**
+ * The migrations of the gateway's shared infrastructure (identities and tokens, the audit log, idempotency keys);
+ * each module names its own (`GatewayModule.migrations`). One sequence for the whole database, since tables refer to
+ * each other across modules. `005_evidence` made the tables of the four evidence modules at once, before they were
+ * split; applied migrations never change (their checksums are kept), so it stays whole, owned by the leaves module.
+ * New files are named `NNN_<module>_<change>.sql`.
+ */
+export const coreMigrations: readonly string[] = ['001_identities_and_tokens', '002_audit_log', '003_idempotency_keys'];
+
 /** Reads every `NNN_name.sql` file of the folder, in version order; any other `.sql` file is a mistake. */
 export async function readMigrations(dir: URL = defaultMigrationsDir): Promise<Migration[]> {
   const migrations: Migration[] = [];

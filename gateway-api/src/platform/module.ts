@@ -58,12 +58,18 @@ export interface StartedModule<K extends string> {
 /** A capability of the gateway (receipts, devices, readings, …) with one entry point. */
 export interface GatewayModule<K extends string = string> {
   readonly name: K;
+  /** The migrations (`NNN_name.sql`, by name) that create and change its tables: each has one owner. */
+  readonly migrations: readonly string[];
   start(ctx: ModuleContext): StartedModule<K> | Promise<StartedModule<K>>;
 }
 
 /** Names the module type, so that its `api` is checked against what it declared in {@link ModuleApis}. */
-export function defineModule<K extends string>(name: K, start: (ctx: ModuleContext) => StartedModule<K> | Promise<StartedModule<K>>): GatewayModule<K> {
-  return { name, start };
+export function defineModule<K extends string>(
+  name: K,
+  owns: { readonly migrations: readonly string[] },
+  start: (ctx: ModuleContext) => StartedModule<K> | Promise<StartedModule<K>>,
+): GatewayModule<K> {
+  return { name, migrations: owns.migrations, start };
 }
 
 /** Modules started in order, stopped in reverse. */

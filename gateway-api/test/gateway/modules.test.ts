@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { coreMigrations, readMigrations } from '../../src/db/migrate.js';
+import { defaultModules } from '../../src/main.js';
 import { devicesModule, leavesModule, readingsModule, receiptsModule } from '../../src/modules/index.js';
 import { testDatabases, type TestDatabase } from '../support/postgres.js';
 import { startTestGateway } from '../support/gateway.js';
@@ -60,4 +62,16 @@ describe('the gateway started with only some modules', function () {
       await api.close();
     });
   });
+
+  it('every migration has exactly one owner, the shared infrastructure or one module, and names a file that exists', async () => {
+    const files = (await readMigrations()).map((migration) => `${migration.version.toString().padStart(3, '0')}_${migration.name}`);
+    const owners = [{ name: 'core', migrations: coreMigrations }, ...defaultModules];
+    const owned = owners.flatMap((owner) => owner.migrations.map((migration) => ({ migration, owner: owner.name })));
+    expect(owned.map((entry) => entry.migration).sort(), 'each file owned once').to.deep.equal([...files].sort());
+    // New migrations carry their module's name (older ones predate the modules and keep their names and checksums).
+    for (const { migration, owner } of owned.filter((entry) => Number(entry.migration.slice(0, 3)) > 6)) {
+      expect(migration, `${migration} is ${owner}'s`).to.match(new RegExp(`^\\d{3}_${owner}_`));
+    }
+  });
 });
+

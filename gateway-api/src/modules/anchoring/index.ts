@@ -34,7 +34,7 @@ export const anchorSpec = { id: 'service.anchor', org: 'custodian', user: 'ancho
  * Checkpoints over the leaf log anchored on an EVM chain and recorded on the ledger (the worker), and their read side:
  * GET /v1/checkpoints[/{seq}] and the court bundle GET /v1/evidence/{id}/bundle.
  */
-export const anchoringModule = defineModule('anchoring', async (ctx) => {
+export const anchoringModule = defineModule('anchoring', { migrations: ['006_checkpoints'] }, async (ctx) => {
   const leaves = ctx.use('leaves');
   const checkpoints = checkpointStore(ctx.db, leaves);
   const identity = await ctx.serviceIdentity(anchorSpec);

@@ -15,7 +15,7 @@ declare module '../../platform/module.js' {
 }
 
 /** Devices and the keys they sign their readings with: POST/GET /v1/devices, deactivation. */
-export const devicesModule = defineModule('devices', (ctx) => {
+export const devicesModule = defineModule('devices', { migrations: [] }, (ctx) => {
   const devices = deviceRegistry(ctx.db);
   return { operations: serve(operations, devices), api: devices };
 });

@@ -9,7 +9,7 @@ export { fileObjectStore, type ObjectStore } from './object-store.js';
 export { operations as documentOperations } from './operations.js';
 
 /** Documents (weighbridge tickets, certificates, photos) as evidence: POST /v1/documents, PUT …/content. */
-export const documentsModule = defineModule('documents', (ctx) => {
+export const documentsModule = defineModule('documents', { migrations: [] }, (ctx) => {
   const documents = documentRegistry({ db: ctx.db, objects: fileObjectStore(ctx.config.dataDir), leaves: ctx.use('leaves'), clock: ctx.clock });
   return { operations: serve(operations, documents) };
 });

@@ -36,7 +36,7 @@ export function leaves(db: Queryable): Leaves {
 }
 
 /** Every accepted piece of evidence as a Merkle leaf, in one gap-free order; GET /v1/evidence/{id}. */
-export const leavesModule = defineModule('leaves', (ctx) => {
+export const leavesModule = defineModule('leaves', { migrations: ['005_evidence'] }, (ctx) => {
   const log = leaves(ctx.db);
   return { operations: serve(operations, log), api: log };
 });

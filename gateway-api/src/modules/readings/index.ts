@@ -14,7 +14,7 @@ declare module '../../platform/module.js' {
 }
 
 /** Signed device readings in (POST /v1/evidence): checked one by one, stored as leaves, per-device seq kept. */
-export const readingsModule = defineModule('readings', (ctx) => {
+export const readingsModule = defineModule('readings', { migrations: [] }, (ctx) => {
   const intake = readingIntake({ db: ctx.db, devices: ctx.use('devices'), leaves: ctx.use('leaves'), clock: ctx.clock, ...ctx.config.evidenceWindow });
   return { operations: serve(operations, intake), api: intake };
 });

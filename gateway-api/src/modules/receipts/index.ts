@@ -28,7 +28,7 @@ export const projectorSpec = { id: 'service.projector', org: 'custodian', user: 
  * Lots, receipts and risk events: the chaincode's transactions as HTTP operations, and the projection of ledger
  * events into the database that GET /v1/receipts lists from.
  */
-export const receiptsModule = defineModule('receipts', async (ctx) => {
+export const receiptsModule = defineModule('receipts', { migrations: ['004_ledger_projection'] }, async (ctx) => {
   const projector = await ctx.serviceIdentity(projectorSpec);
   const projection = startProjection({
     db: ctx.db,
