@@ -1,4 +1,4 @@
-import { InvalidArgumentError, JCS_MAX_DEPTH, jcs } from '@wr/anchor';
+import { InvalidArgumentError, JCS_MAX_DEPTH, jcs } from '@wr/anchor/verifier';
 import { createHash } from 'node:crypto';
 import type { IdempotencyStore } from '../db/idempotency-store.js';
 import { jsonDepth } from '../util/json-depth.js';

@@ -1,4 +1,4 @@
-import { jcs } from '@wr/anchor';
+import { jcs } from '@wr/anchor/verifier';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, stat, truncate, type FileHandle } from 'node:fs/promises';
