@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
+import { componentExamples } from './component-examples.js';
 import { emptyBody } from './fields.js';
 import type { Operation, ResponseDoc } from './operation.js';
 
@@ -48,9 +49,9 @@ const problem = z
 export function openApiDocument(operations: readonly Operation<unknown>[], serverUrl: string): object {
   const registry = new OpenAPIRegistry();
   const components = chaincodeSchemas();
-  for (const [name, schema] of Object.entries(components)) registry.registerComponent('schemas', name, schema);
-  registry.registerComponent('schemas', 'ReceiptHistoryList', { type: 'array', items: { $ref: '#/components/schemas/ReceiptHistoryEntry' } });
-  registry.registerComponent('schemas', 'RiskEventList', { type: 'array', items: { $ref: '#/components/schemas/RiskEventRecord' } });
+  components.ReceiptHistoryList = { type: 'array', items: { $ref: '#/components/schemas/ReceiptHistoryEntry' } };
+  components.RiskEventList = { type: 'array', items: { $ref: '#/components/schemas/RiskEventRecord' } };
+  for (const [name, schema] of Object.entries(components)) registry.registerComponent('schemas', name, { ...schema, example: componentExamples[name] });
   registry.register('Problem', problem);
   const bearer = registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'token from dev-tokens.json or `npm run admin -- issue-token`' });
 

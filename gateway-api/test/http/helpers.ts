@@ -83,7 +83,7 @@ export interface CallOptions {
 /** The operation of the route table with this id (the suites are generated from the table, not from a copy of it). */
 export function operation(operationId: string): Operation {
   const found = operations.find((op) => op.operationId === operationId);
-  if (found === undefined) throw new Error(`no operation ${operationId} in operations.ts`);
+  if (found === undefined) throw new Error(`no operation ${operationId} in the receipts module`);
   return found;
 }
 

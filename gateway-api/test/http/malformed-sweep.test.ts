@@ -8,7 +8,7 @@ import { actorOf, stateActedOn } from './access.js';
 import { expectProblem, expectUnchanged, optionalFields, snapshot, useGateway, validBody, without, type Api, type BodyContext, type Snapshot } from './helpers.js';
 
 /**
- * A generated sweep of malformed requests over every route of operations.ts: bodies mutated field by field, bad path
+ * A generated sweep of malformed requests over every route of the receipts module (modules/receipts/operations.ts): bodies mutated field by field, bad path
  * ids, bad list queries, bad headers, methods and paths no route has. Every one must be refused with a problem+json
  * 4xx and a code, none may be a 5xx, and none may reach the ledger.
  */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import '../../http/fields.js';
+import { exampleEnvelope, exampleLeafHash, examplePem, exampleSignature } from '../evidence-examples.js';
 import { evidenceKinds } from '../leaves/store.js';
 
 /** Request and response schemas of the anchoring module: checkpoints and court bundles. */
@@ -60,7 +61,8 @@ export const checkpointView = z
   })
   .openapi('Checkpoint', { example: { ...exampleCheckpoint, anchor: exampleAnchor, ledgerTxId: 'c0ffee'.padEnd(64, '0') } });
 
-export const checkpointList = z.array(checkpointView).openapi('CheckpointList');
+const exampleCheckpointView = { ...exampleCheckpoint, anchor: exampleAnchor, ledgerTxId: 'c0ffee'.padEnd(64, '0') };
+export const checkpointList = z.array(checkpointView).openapi('CheckpointList', { example: [exampleCheckpointView] });
 
 export const evidenceBundle = z
   .object({
@@ -75,5 +77,18 @@ export const evidenceBundle = z
     explanation: z.string(),
   })
   .openapi('EvidenceBundle', {
-    description: 'wr-evidence-bundle/1 (docs/design.md section 6): check it offline with `npx wr-verify bundle.json [--rpc URL]`',
+    description:
+      'wr-evidence-bundle/1 (docs/design.md section 6): check it offline with `npx wr-verify bundle.json [--rpc URL]`. ' +
+      'The example shows the shape only: its hashes are placeholders and do not verify',
+    example: {
+      format: 'wr-evidence-bundle/1',
+      evidence: { id: 'ev_01JD3Q2Z7C8W1X9Y4V5T6S7R8P', kind: 'device-reading', record: { type: 'device-reading', envelope: exampleEnvelope, signature: exampleSignature, receivedAt: '2026-11-20T08:15:02.117Z' } },
+      device: { id: 'TEMP-QD-03-01', algorithm: 'Ed25519', publicKey: examplePem },
+      leaf: { index: 234, hash: exampleLeafHash },
+      proof: { treeSize: 512, path: [exampleRoot, exampleCheckpointHash] },
+      checkpoint: exampleCheckpoint,
+      anchor: exampleAnchor,
+      ledger: { receiptId: null, lotId: 'LOT-QD-0001', txId: 'c0ffee'.padEnd(64, '0') },
+      explanation: 'How to check every step with standard tools: …',
+    },
   });

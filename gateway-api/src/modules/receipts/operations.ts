@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { receiptExample } from '../../http/component-examples.js';
 import { emptyBody, idParams } from '../../http/fields.js';
 import { committed, defineOperation, type LedgerCall, type Operation as ModuleOperation, type OperationTag, type Reply } from '../../http/operation.js';
 import type { Identity } from '../../ledger/port.js';
@@ -248,6 +249,7 @@ export const listReceipts = operation({
         next: { type: ['string', 'null'] },
         asOfBlock: { type: ['integer', 'null'] },
       },
+      example: { data: [receiptExample], next: null, asOfBlock: 42 },
     },
   },
   successStatus: 200,

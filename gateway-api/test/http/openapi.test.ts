@@ -1,0 +1,67 @@
+import { encumbrance, historyEntry, receiptView } from '@wr/chaincode/responses';
+import { lot, riskEvent } from '@wr/chaincode/model';
+import { expect } from 'chai';
+import { z } from 'zod';
+import { openApiDocument } from '../../src/http/openapi.js';
+import { evidenceOperations } from '../../src/modules/index.js';
+import { listReceipts, operations } from '../../src/modules/receipts/operations.js';
+
+const all = [...operations, listReceipts, ...evidenceOperations];
+const document = z
+  .object({
+    paths: z.record(z.string(), z.record(z.string(), z.looseObject({ operationId: z.string(), requestBody: z.unknown().optional(), responses: z.record(z.string(), z.unknown()) }))),
+    components: z.object({ schemas: z.record(z.string(), z.looseObject({ example: z.unknown().optional() })) }),
+  })
+  .parse(openApiDocument(all, 'http://127.0.0.1:8080'));
+
+const schemaAt = z.looseObject({ content: z.record(z.string(), z.looseObject({ schema: z.looseObject({}) })) });
+const refName = (schema: Record<string, unknown>): string | undefined => (typeof schema.$ref === 'string' ? schema.$ref.split('/').pop() : undefined);
+/** The example of a schema, following one $ref into the components. */
+function exampleOf(schema: Record<string, unknown>): unknown {
+  const name = refName(schema);
+  return name === undefined ? schema.example : document.components.schemas[name]?.example;
+}
+
+/** The example of a success response's `data` (or of the whole body, when it is documented whole). */
+function responseExample(op: (typeof document.paths)[string][string] | undefined): unknown {
+  const [success] = Object.entries(op?.responses ?? {}).filter(([status]) => status.startsWith('2'));
+  const schema = schemaAt.parse(success?.[1]).content['application/json']?.schema ?? {};
+  const data = z.looseObject({ properties: z.looseObject({ data: z.looseObject({}) }) }).safeParse(schema);
+  return schema.example ?? (data.success ? exampleOf(data.data.properties.data) : undefined);
+}
+
+describe('the OpenAPI document', () => {
+  const documented = Object.values(document.paths).flatMap((methods) => Object.values(methods));
+
+  it('documents every operation of every module once', () => {
+    expect(documented.map((op) => op.operationId).sort()).to.deep.equal(all.map((op) => op.operationId).sort());
+  });
+
+  it('gives every JSON request body and every success response an example', () => {
+    for (const op of documented) {
+      const body = op.requestBody === undefined ? undefined : schemaAt.parse(op.requestBody).content['application/json']?.schema;
+      if (body !== undefined) expect(exampleOf(body), `${op.operationId} request body`).to.not.equal(undefined);
+      expect(responseExample(op), `${op.operationId} response`).to.not.equal(undefined);
+    }
+  });
+
+  it("parses every example of a chaincode component with the chaincode's own schema", () => {
+    const schemas = { Receipt: receiptView, ReceiptHistoryEntry: historyEntry, Encumbrance: encumbrance, Lot: lot, RiskEventRecord: riskEvent, ReceiptHistoryList: historyEntry.array(), RiskEventList: riskEvent.array() };
+    for (const [name, schema] of Object.entries(schemas)) {
+      const result = schema.safeParse(document.components.schemas[name]?.example);
+      expect(result.success, `${name}: ${result.error?.message ?? ''}`).to.equal(true);
+    }
+  });
+
+  it("parses every example of a gateway operation's response with that operation's response schema", () => {
+    let parsed = 0;
+    for (const op of all) {
+      if ('component' in op.response) continue;
+      const example = responseExample(documented.find((entry) => entry.operationId === op.operationId));
+      const result = op.response.safeParse(example);
+      expect(result.success, `${op.operationId}: ${result.error?.message ?? ''}`).to.equal(true);
+      parsed++;
+    }
+    expect(parsed, 'the gateway operations with zod responses').to.equal(evidenceOperations.length);
+  });
+});
