@@ -1,5 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { AuditEntry, AuditLog } from '../db/audit-log.js';
+import type { Queryable } from '../db/database.js';
 import type { IdempotencyStore } from '../db/idempotency-store.js';
 import { callerOf, type Caller } from './auth.js';
 import { idempotent, type Outcome } from './idempotency.js';
@@ -54,7 +55,7 @@ async function handle(operation: ServedOperation, deps: RouteDependencies, req: 
     status: operation.successStatus,
     idempotencyKey: key ?? null,
   });
-  const write = { submittedBy: caller.id, requestId: res.locals.requestId ?? '', record: (tx: Parameters<AuditLog['append']>[1]) => deps.audit.append(entry(), tx) };
+  const write = { submittedBy: caller.id, requestId: res.locals.requestId ?? '', record: (tx: Queryable) => deps.audit.append(entry(), tx) };
   const run = async (): Promise<Outcome> => {
     const reply = await timed(deps.metrics, operation, () => prepared.run(undefined, { caller, write }));
     if (reply.transaction) await deps.audit.append(entry(reply)).catch(deps.onAuditFailure);
