@@ -71,6 +71,8 @@ const evidenceStatus: Readonly<Record<EvidenceErrorCode, number>> = {
   MALFORMED_BATCH: 400,
   NOT_YET_ANCHORED: 409,
   CHECKPOINT_NOT_FOUND: 404,
+  DEVICE_INACTIVE: 409,
+  PLACEMENT_WAREHOUSE_MISMATCH: 422,
 };
 
 const titles: Readonly<Record<number, string>> = {

@@ -14,6 +14,8 @@ export const evidenceErrorCodes = [
   'MALFORMED_BATCH',
   'NOT_YET_ANCHORED',
   'CHECKPOINT_NOT_FOUND',
+  'DEVICE_INACTIVE',
+  'PLACEMENT_WAREHOUSE_MISMATCH',
 ] as const;
 
 export type EvidenceErrorCode = (typeof evidenceErrorCodes)[number];

@@ -2,7 +2,7 @@ import type { Database } from '../../db/database.js';
 import type { WriteContext } from '../../platform/write.js';
 import { EvidenceError } from '../errors.js';
 import { parseDeviceKey, type DeviceAlgorithm, type DeviceKey } from './keys.js';
-import { deviceStore, type DeviceRecord } from './store.js';
+import { deviceStore, type DeviceRecord, type Placement } from './store.js';
 
 export interface DeviceRegistration {
   readonly id: string;
@@ -20,6 +20,20 @@ export interface Devices {
   get(id: string): Promise<DeviceRecord>;
   /** The parsed keys of the devices named (one query); unknown devices are absent. */
   keys(ids: readonly string[]): Promise<Map<string, { readonly active: boolean; readonly key: DeviceKey }>>;
+  /**
+   * Places an active device at a location and/or on a lot of its own warehouse (`lotOf` reads the lot as the caller
+   * may see it: NOT_FOUND when it may not); the earlier placements stay as its history.
+   */
+  place(
+    id: string,
+    placement: { readonly lotId?: string | undefined; readonly location?: string | undefined },
+    lotOf: (lotId: string) => Promise<{ readonly warehouseId: string }>,
+    context: WriteContext,
+  ): Promise<{ readonly device: DeviceRecord; readonly placement: Placement }>;
+  /** A device's placements, newest first; DEVICE_NOT_FOUND when there is no such device. */
+  placements(id: string): Promise<Placement[]>;
+  /** The current placement of each device named that has one (the lot its readings concern). */
+  currentPlacements(ids: readonly string[]): Promise<Map<string, Placement>>;
   /** The devices' rows locked in the caller's transaction `tx`: whether each is still active until it commits. */
   lock(tx: Parameters<typeof deviceStore>[0], ids: readonly string[]): Promise<Map<string, { readonly active: boolean }>>;
 }
@@ -56,6 +70,32 @@ export function devices(db: Database): Devices {
       // Stored keys were parsed at registration; parsing again here is what turns them into KeyObjects.
       return new Map([...found].map(([id, device]) => [id, { active: device.active, key: parseDeviceKey(device.algorithm, device.publicKey) }]));
     },
+
+    async place(id, placement, lotOf, context) {
+      const device = await store.get(id);
+      if (device === undefined) throw new EvidenceError('DEVICE_NOT_FOUND', `no device ${id}`);
+      if (placement.lotId !== undefined) {
+        const lot = await lotOf(placement.lotId);
+        if (lot.warehouseId !== device.warehouseId) {
+          throw new EvidenceError('PLACEMENT_WAREHOUSE_MISMATCH', `lot ${placement.lotId} is in warehouse ${lot.warehouseId}, device ${id} in ${device.warehouseId}`);
+        }
+      }
+      return db.transaction(async (tx) => {
+        const locked = await deviceStore(tx).lock([id]);
+        // Deactivated since the first look: the row lock makes this answer final.
+        if (locked.get(id)?.active !== true) throw new EvidenceError('DEVICE_INACTIVE', `device ${id} is deactivated; a deactivated device is not placed`);
+        const placed = await deviceStore(tx).place({ deviceId: id, lotId: placement.lotId ?? null, location: placement.location ?? null, placedBy: context.submittedBy });
+        await context.record(tx);
+        return { device, placement: placed };
+      });
+    },
+
+    async placements(id) {
+      if ((await store.get(id)) === undefined) throw new EvidenceError('DEVICE_NOT_FOUND', `no device ${id}`);
+      return store.placements(id);
+    },
+
+    currentPlacements: (ids) => store.currentPlacements(ids),
 
     lock: (tx, ids) => deviceStore(tx).lock(ids),
   };

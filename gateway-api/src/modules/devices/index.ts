@@ -5,7 +5,7 @@ import { operations } from './operations.js';
 
 export { type DeviceRegistration, type Devices } from './devices.js';
 export { deviceAlgorithms, parseDeviceKey, verifyDeviceSignature, type DeviceAlgorithm, type DeviceKey } from './keys.js';
-export { type DeviceRecord } from './store.js';
+export { type DeviceRecord, type Placement } from './store.js';
 export { operations as deviceOperations } from './operations.js';
 
 declare module '../../platform/module.js' {
@@ -15,7 +15,7 @@ declare module '../../platform/module.js' {
 }
 
 /** Devices and the keys they sign their readings with: POST/GET /v1/devices, deactivation. */
-export const devicesModule = defineModule('devices', { migrations: [] }, (ctx) => {
+export const devicesModule = defineModule('devices', { migrations: ['007_devices_placements'] }, (ctx) => {
   const devices = deviceRegistry(ctx.db);
-  return { operations: serve(operations, devices), api: devices };
+  return { operations: serve(operations, { devices, registry: ctx.registry }), api: devices };
 });

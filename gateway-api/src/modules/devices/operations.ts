@@ -2,13 +2,34 @@ import type { z } from 'zod';
 import { emptyBody, idParams } from '../../http/fields.js';
 import { defineOperation } from '../../http/operation.js';
 import { custodian, custodianRoles } from '../access.js';
+import type { ReceiptRegistry } from '../../registry/receipt-registry.js';
 import type { Devices } from './devices.js';
 import * as schemas from './schemas.js';
-import type { DeviceRecord } from './store.js';
+import type { DeviceRecord, Placement } from './store.js';
 
-const operation = defineOperation<Devices>();
+/** What the devices module's operations are served by (the registry reads the lot a device is placed on). */
+export interface DeviceServices {
+  readonly devices: Devices;
+  readonly registry: ReceiptRegistry;
+}
 
-const deviceView = (device: DeviceRecord): z.infer<typeof schemas.device> => ({
+const operation = defineOperation<DeviceServices>();
+
+const placementView = (placement: Placement): z.infer<typeof schemas.placement> => ({
+  deviceId: placement.deviceId,
+  lotId: placement.lotId,
+  location: placement.location,
+  placedBy: placement.placedBy,
+  placedAt: placement.placedAt.toISOString(),
+});
+
+/** A device with its current placement, read in one query for both. */
+async function deviceWithPlacement(devices: Devices, device: DeviceRecord): Promise<z.infer<typeof schemas.device>> {
+  const placement = (await devices.currentPlacements([device.id])).get(device.id);
+  return deviceView(device, placement);
+}
+
+const deviceView = (device: DeviceRecord, placement: Placement | undefined): z.infer<typeof schemas.device> => ({
   id: device.id,
   warehouseId: device.warehouseId,
   kind: device.kind,
@@ -18,6 +39,7 @@ const deviceView = (device: DeviceRecord): z.infer<typeof schemas.device> => ({
   createdBy: device.createdBy,
   createdAt: device.createdAt.toISOString(),
   deactivatedAt: device.deactivatedAt?.toISOString() ?? null,
+  placement: placement === undefined ? null : placementView(placement),
 });
 
 export const operations = [
@@ -32,7 +54,7 @@ export const operations = [
     response: schemas.device,
     audit: 'RegisterDevice',
     successStatus: 201,
-    run: async ({ body, write }, devices) => ({ data: deviceView(await devices.register(body, write)) }),
+    run: async ({ body, write }, { devices }) => ({ data: deviceView(await devices.register(body, write), undefined) }),
   }),
   operation({
     operationId: 'getDevice',
@@ -44,7 +66,7 @@ export const operations = [
     params: idParams,
     response: schemas.device,
     successStatus: 200,
-    run: async ({ params }, devices) => ({ data: deviceView(await devices.get(params.id)) }),
+    run: async ({ params }, { devices }) => ({ data: await deviceWithPlacement(devices, await devices.get(params.id)) }),
   }),
   operation({
     operationId: 'deactivateDevice',
@@ -58,6 +80,35 @@ export const operations = [
     response: schemas.device,
     audit: 'DeactivateDevice',
     successStatus: 200,
-    run: async ({ params, write }, devices) => ({ data: deviceView(await devices.deactivate(params.id, write)) }),
+    run: async ({ params, write }, { devices }) => ({ data: await deviceWithPlacement(devices, await devices.deactivate(params.id, write)) }),
+  }),
+  operation({
+    operationId: 'placeDevice',
+    method: 'post',
+    path: '/v1/devices/{id}/placement',
+    summary: "Place a device at a location and/or on a lot of its warehouse: its readings then concern that lot (the earlier placements stay as its history)",
+    tag: 'Devices',
+    allowed: custodian('supervisor'),
+    params: idParams,
+    body: schemas.placementBody,
+    response: schemas.placement,
+    audit: 'PlaceDevice',
+    successStatus: 201,
+    run: async ({ params, body, caller, write }, { devices, registry }) => {
+      const placed = await devices.place(params.id, body, (lotId) => registry.getLot(caller.identity, lotId), write);
+      return { data: placementView(placed.placement) };
+    },
+  }),
+  operation({
+    operationId: 'listDevicePlacements',
+    method: 'get',
+    path: '/v1/devices/{id}/placements',
+    summary: "A device's placements, newest first: which lot and location its readings concerned, and since when",
+    tag: 'Devices',
+    allowed: custodianRoles,
+    params: idParams,
+    response: schemas.placementList,
+    successStatus: 200,
+    run: async ({ params }, { devices }) => ({ data: (await devices.placements(params.id)).map(placementView) }),
   }),
 ];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id } from '../../http/fields.js';
+import { id, refId, text } from '../../http/fields.js';
 import { examplePem } from '../evidence-examples.js';
 import { deviceId, label } from '../readings/envelope.js';
 import { deviceAlgorithms } from './keys.js';
@@ -18,6 +18,28 @@ export const deviceRegistrationBody = z
     example: { id: 'TEMP-QD-03-01', warehouseId: 'WH-QINGDAO-01', kind: 'temperature', algorithm: 'Ed25519', publicKey: examplePem },
   });
 
+const examplePlacement = {
+  deviceId: 'TEMP-QD-03-01',
+  lotId: 'LOT-QD-0001',
+  location: 'Shed 3, bay 12, probe at pallet height',
+  placedBy: 'custodian.supervisor',
+  placedAt: '2026-11-01T02:05:00.000Z',
+};
+
+export const placementBody = z
+  .strictObject({
+    lotId: refId.optional().openapi({ description: "the lot the device watches (in the device's warehouse): its readings concern this lot" }),
+    location: text(200).optional().openapi({ description: 'where in the warehouse the device is' }),
+  })
+  .refine((placement) => placement.lotId !== undefined || placement.location !== undefined, 'a placement names a lotId, a location, or both')
+  .openapi('DevicePlacementRequest', { example: { lotId: 'LOT-QD-0001', location: 'Shed 3, bay 12, probe at pallet height' } });
+
+export const placement = z
+  .object({ deviceId: z.string(), lotId: z.string().nullable(), location: z.string().nullable(), placedBy: z.string(), placedAt: z.string() })
+  .openapi('DevicePlacement', { example: examplePlacement });
+
+export const placementList = z.array(placement).openapi('DevicePlacementList', { example: [examplePlacement] });
+
 export const device = z
   .object({
     id: z.string(),
@@ -29,6 +51,7 @@ export const device = z
     createdBy: z.string(),
     createdAt: z.string(),
     deactivatedAt: z.string().nullable(),
+    placement: placement.nullable().openapi({ description: 'where the device is now; null until it is placed' }),
   })
   .openapi('Device', {
     example: {
@@ -41,6 +64,7 @@ export const device = z
       createdBy: 'custodian.supervisor',
       createdAt: '2026-11-01T02:00:00.000Z',
       deactivatedAt: null,
+      placement: examplePlacement,
     },
   });
 

@@ -32,7 +32,27 @@ export interface DeviceStore {
    * active: in a transaction, the answer holds until it commits.
    */
   lock(ids: readonly string[]): Promise<Map<string, { readonly active: boolean }>>;
+  /** Records where a device now is; the placements before stay as its history. */
+  place(placement: Omit<Placement, 'placedAt'>): Promise<Placement>;
+  /** A device's placements, newest first. */
+  placements(deviceId: string): Promise<Placement[]>;
+  /** The current placement of each device named that has one. */
+  currentPlacements(deviceIds: readonly string[]): Promise<Map<string, Placement>>;
 }
+
+/** Where a device is: a location in its warehouse and, optionally, a lot (so its readings concern that lot). */
+export interface Placement {
+  readonly deviceId: string;
+  readonly lotId: string | null;
+  readonly location: string | null;
+  readonly placedBy: string;
+  readonly placedAt: Date;
+}
+
+const placementColumns = 'device_id, lot_id, location, placed_by, placed_at';
+const placementRow = z
+  .object({ device_id: z.string(), lot_id: z.string().nullable(), location: z.string().nullable(), placed_by: z.string(), placed_at: timestamp })
+  .transform((row): Placement => ({ deviceId: row.device_id, lotId: row.lot_id, location: row.location, placedBy: row.placed_by, placedAt: row.placed_at }));
 
 const columns = 'id, warehouse_id, kind, algorithm, public_key, active, created_by, created_at, deactivated_at';
 const deviceRow = z
@@ -101,6 +121,30 @@ export function deviceStore(db: Queryable): DeviceStore {
         await db.query('SELECT id, active FROM devices WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [sorted]),
       );
       return new Map(rows.map((row) => [row.id, { active: row.active }]));
+    },
+
+    async place(placement) {
+      const rows = await db.query(
+        `INSERT INTO device_placements (device_id, lot_id, location, placed_by) VALUES ($1, $2, $3, $4) RETURNING ${placementColumns}`,
+        [placement.deviceId, placement.lotId, placement.location, placement.placedBy],
+      );
+      return parseRow(placementRow, rows);
+    },
+
+    async placements(deviceId) {
+      return parseRows(placementRow, await db.query(`SELECT ${placementColumns} FROM device_placements WHERE device_id = $1 ORDER BY id DESC`, [deviceId]));
+    },
+
+    async currentPlacements(deviceIds) {
+      if (deviceIds.length === 0) return new Map();
+      const rows = parseRows(
+        placementRow,
+        await db.query(
+          `SELECT DISTINCT ON (device_id) ${placementColumns} FROM device_placements WHERE device_id = ANY($1::text[]) ORDER BY device_id, id DESC`,
+          [[...new Set(deviceIds)]],
+        ),
+      );
+      return new Map(rows.map((row) => [row.deviceId, row]));
     },
   };
 }

@@ -91,7 +91,10 @@ export function readingIntake(options: ReadingIntakeOptions): ReadingIntake {
       // Every check that needs no lock, and every leaf's JCS and hash, before the transaction: it holds the devices'
       // locks (and, on PGlite, the only connection) for the sequence comparison and the inserts alone.
       const parsed = items.map((raw) => evidenceItem.safeParse(raw));
-      const keys = await devices.keys(parsed.flatMap((result) => (result.success ? [result.data.envelope.deviceId] : [])));
+      const deviceIds = parsed.flatMap((result) => (result.success ? [result.data.envelope.deviceId] : []));
+      const keys = await devices.keys(deviceIds);
+      // A reading concerns the lot its device is placed on, unless the item names one itself.
+      const placements = await devices.currentPlacements(deviceIds);
       const ids = newEvidenceIds(receivedAt, items.length);
       const check = async (index: number, raw: unknown, result: (typeof parsed)[number]): Promise<Candidate | Refusal> => {
         if (!result.success) return { index, raw, code: 'MALFORMED_ITEM', message: describe(result.error), claimed: claimedBy(raw) };
@@ -119,7 +122,7 @@ export function readingIntake(options: ReadingIntakeOptions): ReadingIntake {
           leafHash: leafHash(recordJcs),
           deviceId,
           deviceSeq: seq,
-          ...(item.lotId === undefined ? {} : { lotId: item.lotId }),
+          ...lotOf(item.lotId ?? placements.get(deviceId)?.lotId ?? undefined),
           ...(item.receiptId === undefined ? {} : { receiptId: item.receiptId }),
           submittedBy: context.submittedBy,
           receivedAt,
@@ -210,6 +213,11 @@ function canonical(value: unknown): Uint8Array | string {
 function itemSha256(raw: unknown): Buffer {
   const bytes = canonical(raw);
   return typeof bytes === 'string' ? sha256Of(JSON.stringify(raw)) : sha256(bytes);
+}
+
+/** The leaf's lot link, when it has one. */
+function lotOf(lotId: string | undefined): { readonly lotId?: string } {
+  return lotId === undefined ? {} : { lotId };
 }
 
 /** Why `ts` is outside the accepted window around the gateway's clock, or undefined when it is inside. */
