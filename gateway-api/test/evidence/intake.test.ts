@@ -56,6 +56,7 @@ const deviceReply = z.strictObject({
     createdBy: z.string(),
     createdAt: z.string(),
     deactivatedAt: z.string().nullable(),
+    placement: z.strictObject({ deviceId: z.string(), lotId: z.string().nullable(), location: z.string().nullable(), placedBy: z.string(), placedAt: z.string() }).nullable(),
   }),
 });
 
