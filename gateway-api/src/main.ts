@@ -19,7 +19,7 @@ import type { Identity, LedgerPort } from './ledger/port.js';
 import { anchoringModule, devicesModule, documentsModule, leavesModule, readingsModule, receiptsModule } from './modules/index.js';
 import { projectorSpec } from './modules/receipts/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
-import { startModules, type GatewayModule, type HealthCheck, type ModuleApis } from './platform/module.js';
+import { startModules, type GatewayModule, type HealthCheck, type InfrastructureHealth, type ModuleApis } from './platform/module.js';
 import { receiptRegistry } from './registry/receipt-registry.js';
 
 /** A running gateway. */
@@ -113,7 +113,11 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       wallet,
       idempotency: idempotencyStore(db),
       audit: auditLog(db),
-      health: async () => ({ ...(await coreHealth(db, ledger, kind)), ...(await started.health()) }),
+      health: async () => {
+        const ledgerHeight = await ledger.height().catch(() => undefined);
+        const databaseUp = await db.ping().catch(() => false);
+        return { ...coreHealth(kind, db.kind, { ledgerHeight, databaseUp }), ...(await started.health({ ledgerHeight, databaseUp })) };
+      },
       bodyLimitBytes: config.bodyLimitBytes,
       rateLimit: config.rateLimit,
       authFailureLimit: config.authFailureLimit,
@@ -174,11 +178,9 @@ async function openLedger(config: Config, identities: IdentityStore): Promise<{ 
 }
 
 /** What /healthz says of the shared infrastructure; the modules add their own checks. */
-async function coreHealth(db: { ping(): Promise<boolean>; readonly kind: string }, ledger: LedgerPort, kind: Config['ledger']): Promise<Record<string, HealthCheck>> {
-  const height = await ledger.height().catch(() => undefined);
-  const databaseUp = await db.ping().catch(() => false);
+function coreHealth(kind: Config['ledger'], databaseKind: string, { ledgerHeight, databaseUp }: InfrastructureHealth): Record<string, HealthCheck> {
   return {
-    ledger: height === undefined ? { status: 'down', kind } : { status: 'up', kind, height },
-    database: { status: databaseUp ? 'up' : 'down', kind: db.kind },
+    ledger: ledgerHeight === undefined ? { status: 'down', kind } : { status: 'up', kind, height: ledgerHeight },
+    database: { status: databaseUp ? 'up' : 'down', kind: databaseKind },
   };
 }

@@ -47,10 +47,17 @@ export interface ModuleContext {
   use<K extends keyof ModuleApis>(name: K): ModuleApis[K];
 }
 
+/** What /healthz has already read of the shared infrastructure, handed to each module's check. */
+export interface InfrastructureHealth {
+  /** The ledger's height; undefined when the ledger did not answer. */
+  readonly ledgerHeight: number | undefined;
+  readonly databaseUp: boolean;
+}
+
 /** A started module: its operations, its health checks, its API for later modules, and how to stop it. */
 export interface StartedModule<K extends string> {
   readonly operations?: readonly ServedOperation[];
-  readonly health?: () => Promise<Record<string, HealthCheck>>;
+  readonly health?: (infrastructure: InfrastructureHealth) => Promise<Record<string, HealthCheck>>;
   readonly api?: K extends keyof ModuleApis ? ModuleApis[K] : never;
   stop?(): Promise<void>;
 }
@@ -77,7 +84,7 @@ export interface StartedModules {
   readonly operations: readonly ServedOperation[];
   /** The API of a started module; undefined when it is not started. */
   api<K extends keyof ModuleApis>(name: K): ModuleApis[K] | undefined;
-  health(): Promise<Record<string, HealthCheck>>;
+  health(infrastructure: InfrastructureHealth): Promise<Record<string, HealthCheck>>;
   stop(): Promise<void>;
 }
 
@@ -120,8 +127,8 @@ export async function startModules(modules: readonly GatewayModule[], base: Omit
   return {
     operations: started.flatMap(({ module }) => module.operations ?? []),
     api: <K extends keyof ModuleApis>(name: K) => apis.get(name) as ModuleApis[K] | undefined,
-    async health() {
-      const checks = await Promise.all(started.map(({ module }) => module.health?.() ?? Promise.resolve({})));
+    async health(infrastructure) {
+      const checks = await Promise.all(started.map(({ module }) => module.health?.(infrastructure) ?? Promise.resolve({})));
       return Object.assign({}, ...checks) as Record<string, HealthCheck>;
     },
     stop,

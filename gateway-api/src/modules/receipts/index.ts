@@ -51,16 +51,14 @@ export const receiptsModule = defineModule('receipts', { migrations: ['004_ledge
         await projection.caughtUp(timeoutMs);
       },
     },
-    async health() {
-      const height = await ctx.ledger.height().catch(() => undefined);
-      const databaseUp = await ctx.db.ping().catch(() => false);
+    async health({ ledgerHeight, databaseUp }) {
       const position = databaseUp ? await projection.position().catch(() => undefined) : undefined;
       const projected = position === undefined ? null : Number(position.blockNumber);
       return {
         projection: {
           status: databaseUp ? 'up' : 'down',
           block: projected,
-          lagBlocks: projected === null || height === undefined ? null : Math.max(0, height - 1 - projected),
+          lagBlocks: projected === null || ledgerHeight === undefined ? null : Math.max(0, ledgerHeight - 1 - projected),
         },
       };
     },
