@@ -43,6 +43,20 @@ export interface Config {
   readonly evidenceWindow: { readonly clockSkewMs: number; readonly maxAgeMs: number };
   /** Evidence anchoring (docs/design.md sections 6 and 8). */
   readonly anchor: AnchorConfig;
+  /** Supervision (docs/supervision.md). */
+  readonly supervision: SupervisionConfig;
+}
+
+export interface SupervisionConfig {
+  /**
+   * RULES_DEFAULT_TEMPLATES: the cold-chain templates a warehouse gets when its first device is registered, comma
+   * separated (`chilled`, `frozen`), or `none`. Default `chilled`.
+   */
+  readonly defaultTemplates: readonly string[];
+  /** RULES_TICK_MS: how often wall-clock time is fed to the rules (offline detection). Default 10000. */
+  readonly tickMs: number;
+  /** RULES_BATCH_SIZE: readings evaluated per step of the loop (one transaction). Default 2000. */
+  readonly batchSize: number;
 }
 
 export interface AnchorConfig {
@@ -104,6 +118,12 @@ const environment = z.object({
   ANCHOR_MAX_LEAVES: integer(1, 1_000_000).default(10_000),
   ANCHOR_CONFIRMATIONS: integer(1, 1_000).default(1),
   ANCHOR_DEV_RPC_PORT: integer(0, 65535).default(8545),
+  RULES_DEFAULT_TEMPLATES: z
+    .string()
+    .regex(/^(none|(chilled|frozen)(,(chilled|frozen))*)$/, 'must be "none" or a comma-separated list of chilled, frozen')
+    .default('chilled'),
+  RULES_TICK_MS: integer(100, 3_600_000).default(10_000),
+  RULES_BATCH_SIZE: integer(1, 100_000).default(2000),
 });
 
 /** A configuration problem, reported before anything starts. */
@@ -147,6 +167,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxLeaves: e.ANCHOR_MAX_LEAVES,
       confirmations: e.ANCHOR_CONFIRMATIONS,
       devRpcPort: e.ANCHOR_DEV_RPC_PORT,
+    },
+    supervision: {
+      defaultTemplates: e.RULES_DEFAULT_TEMPLATES === 'none' ? [] : [...new Set(e.RULES_DEFAULT_TEMPLATES.split(','))],
+      tickMs: e.RULES_TICK_MS,
+      batchSize: e.RULES_BATCH_SIZE,
     },
   };
 }

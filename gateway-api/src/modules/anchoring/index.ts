@@ -1,4 +1,4 @@
-import type { AnchorRecord, Checkpoint } from '@wr/anchor';
+import type { AnchorRecord, Checkpoint, EvidenceBundle } from '@wr/anchor';
 import { hostname } from 'node:os';
 import { anchoringQueries } from './bundles.js';
 import { openAnchorChain, type AnchorChain } from './chain.js';
@@ -19,6 +19,8 @@ export interface Anchoring {
   settled(timeoutMs?: number): Promise<void>;
   /** A JSON-RPC URL where anchors can be checked (the dev chain's), once the anchoring chain is open. */
   rpcUrl(): string | undefined;
+  /** The wr-evidence-bundle/1 of a piece of evidence; EVIDENCE_NOT_FOUND, or NOT_YET_ANCHORED until it is anchored. */
+  bundle(evidenceId: string): Promise<EvidenceBundle>;
 }
 
 declare module '../../platform/module.js' {
@@ -49,9 +51,10 @@ export const anchoringModule = defineModule('anchoring', { migrations: ['006_che
     clock: ctx.clock,
     holder: `${hostname()}:${ctx.config.dataDir}`,
   });
+  const queries = anchoringQueries(checkpoints, leaves, ctx.use('devices'));
   return {
-    operations: serve(operations, anchoringQueries(checkpoints, leaves, ctx.use('devices'))),
-    api: { settled: (timeoutMs) => worker.settled(timeoutMs), rpcUrl: () => chain?.rpcUrl },
+    operations: serve(operations, queries),
+    api: { settled: (timeoutMs) => worker.settled(timeoutMs), rpcUrl: () => chain?.rpcUrl, bundle: (evidenceId) => queries.bundle(evidenceId) },
     health: () => Promise.resolve({ anchor: anchorHealth(worker.status(), chain) }),
     async stop() {
       await worker.stop();

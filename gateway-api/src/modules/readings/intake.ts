@@ -47,6 +47,8 @@ export interface ReadingIntake {
    * as leaves, all in one transaction with the refusals' log; a refused item never blocks the others.
    */
   submitBatch(items: readonly unknown[], context: WriteContext): Promise<BatchResult>;
+  /** Calls `listener` after each batch that stored readings has committed (e.g. to wake the rules); returns an unsubscribe. */
+  onAccepted(listener: () => void): () => void;
 }
 
 /**
@@ -70,8 +72,14 @@ interface Refusal {
 
 export function readingIntake(options: ReadingIntakeOptions): ReadingIntake {
   const { db, devices, leaves, clock } = options;
+  const listeners = new Set<() => void>();
 
   return {
+    onAccepted(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
     async submitBatch(items, context) {
       if (items.length > evidenceLimits.batchItems) {
         throw new EvidenceError('BATCH_TOO_LARGE', `a batch has at most ${evidenceLimits.batchItems.toString()} items, not ${items.length.toString()}`);
@@ -191,6 +199,7 @@ export function readingIntake(options: ReadingIntakeOptions): ReadingIntake {
         await context.record(tx);
       });
       const acceptedCount = results.filter((result) => result.status === 'accepted').length;
+      if (acceptedCount > 0) for (const listener of listeners) listener();
       return { receivedAt: receivedAtText, accepted: acceptedCount, rejected: results.length - acceptedCount, items: results };
     },
   };

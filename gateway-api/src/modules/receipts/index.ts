@@ -6,7 +6,7 @@ import { listReceipts, operations } from './operations.js';
 import { receiptQueries } from './receipt-queries.js';
 
 export { operations, listReceipts, type Operation, type ReceiptServices } from './operations.js';
-export { receiptQueries, type ReceiptQueries, type ReceiptListFilter, type Viewer } from './receipt-queries.js';
+export { receiptQueries, receiptVisibility, type ReceiptQueries, type ReceiptListFilter, type Viewer } from './receipt-queries.js';
 
 /** What the receipts module offers the modules after it. */
 export interface Receipts {

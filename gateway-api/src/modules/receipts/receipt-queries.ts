@@ -49,7 +49,7 @@ const countRow = z.object({ status: z.string(), count: z.coerce.number().int() }
  * custodian: its own receipts; lender: those whose pledge names it; borrower auditor: every borrower's; owner: its
  * own. A caller the chaincode would refuse (unknown MSP, a role its org does not issue) sees nothing.
  */
-function visibleTo(viewer: Viewer, param: (value: unknown) => string): string {
+export function receiptVisibility(viewer: Viewer, param: (value: unknown) => string): string {
   const org = orgKindOf(viewer.mspId);
   if (org === undefined || !(rolesByOrg[org] as readonly string[]).includes(viewer.role)) return 'false';
   switch (org) {
@@ -77,7 +77,7 @@ export function receiptQueries(db: Queryable): ReceiptQueries {
       const params: unknown[] = [PROJECTION_NAME];
       const param = (value: unknown): string => `$${params.push(value).toString()}`;
       // The same criteria as the chaincode's `matches`, each only when given.
-      const conditions = [visibleTo(viewer, param)];
+      const conditions = [receiptVisibility(viewer, param)];
       if (status !== undefined) conditions.push(`status = ${param(status)}`);
       if (owner !== undefined) conditions.push(`owner_msp = ${param(borrowerMspId)} AND owner_id = ${param(owner)}`);
       if (lender !== undefined) conditions.push(`pledge_lender = ${param(lender)}`);

@@ -1,0 +1,119 @@
+import type { Queryable } from '../../db/database.js';
+import { serve } from '../../http/operation.js';
+import { startLoop } from '../../platform/loop.js';
+import { defineModule } from '../../platform/module.js';
+import { orNothing } from '../../registry/receipt-registry.js';
+import { alarms as alarmService, type AlarmWorkOrder, type Alarms } from './alarms.js';
+import { covenantStep } from './covenants.js';
+import { operations } from './operations.js';
+import type { AlarmChange, AlarmRecord } from '../rules/engine/index.js';
+
+export { ALARM_BUNDLE_FORMAT, evidenceRootOf, type AlarmBundle, type AlarmView, type AlarmWorkOrder } from './alarms.js';
+export { riskEventIdOf, riskKindOf, stockCountReferenceOf } from './covenants.js';
+export { operations as alarmOperations } from './operations.js';
+
+/** What the alarms module offers the rules module, which feeds it. */
+export interface AlarmsApi {
+  /** Records the engine's changes in the evaluation loop's transaction. */
+  record(tx: Queryable, changes: readonly AlarmChange[], leafCursor: number): Promise<void>;
+  /** The commodity of each lot, read from the ledger (null when the lot cannot be read). */
+  commodities(lotIds: readonly string[]): Promise<Map<string, string | null>>;
+  readonly alarms: Alarms;
+  /** Resolves once every ledger action owed so far is done (for tests and the demo). */
+  settled(timeoutMs?: number): Promise<void>;
+}
+
+declare module '../../platform/module.js' {
+  interface ModuleApis {
+    alarms: AlarmsApi;
+  }
+}
+
+/** The identity the alarms module records risk events and stock counts with (the device gateway's transactions). */
+export const supervisionSpec = { id: 'service.supervision', org: 'custodian', user: 'supervision', role: 'device-gateway' } as const;
+
+/** The measured quantity a stock-reconciliation alarm recorded: the lowest weight of the episode. */
+const measuredOf = (alarm: AlarmRecord): string => {
+  const measured = alarm.stats.min;
+  if (measured === null || !Number.isFinite(measured)) throw new Error(`alarm ${alarm.id} has no measured quantity`);
+  return Math.max(0, measured).toFixed(6).replace(/\.?0+$/, '');
+};
+
+/**
+ * Alarms: one per episode the engine raised, what people did with them (acknowledgement, shelving), their court bundle,
+ * and the covenant worker that records major ones on the ledger.
+ */
+export const alarmsModule = defineModule('alarms', { migrations: ['010_alarms_episodes'] }, async (ctx) => {
+  const identity = await ctx.serviceIdentity(supervisionSpec);
+  const anchoring = ctx.use('anchoring');
+  let workOrders: { raiseForAlarm?: (tx: Queryable, order: AlarmWorkOrder) => Promise<void> } | undefined;
+  try {
+    workOrders = (ctx as { use(name: string): unknown }).use('work-orders') as typeof workOrders;
+  } catch {
+    workOrders = undefined;
+  }
+  let wake = (): void => undefined;
+  const service = alarmService({
+    db: ctx.db,
+    clock: ctx.clock,
+    evidenceBundle: (evidenceId) => anchoring.bundle(evidenceId),
+    ...(workOrders?.raiseForAlarm ? { raiseWorkOrder: workOrders.raiseForAlarm } : {}),
+    onActions: () => wake(),
+  });
+  const step = covenantStep({ db: ctx.db, registry: ctx.registry, identity: () => Promise.resolve(identity), clock: ctx.clock, logger: ctx.logger, measuredOf });
+  /** Each waiter, with the number of the first step that started after it was added. */
+  const settledWaiters = new Map<() => void, number>();
+  let steps = 0;
+  const loop = startLoop({
+    name: 'covenants',
+    clock: ctx.clock,
+    step: async () => {
+      const number = ++steps;
+      const outcome = await step();
+      if (outcome === 'idle') for (const [done, from] of settledWaiters) if (number >= from) done();
+      return outcome;
+    },
+    idleMs: 5_000,
+    backoff: { initialMs: 500, maxMs: 30_000 },
+    onError: (error, failure) => ctx.logger.error({ err: error, ...failure }, 'recording alarms on the ledger failed; retrying'),
+  });
+  wake = () => loop.wake();
+  const lotCommodities = new Map<string, string | null>();
+  return {
+    operations: serve(operations, service),
+    api: {
+      record: (tx, changes, cursor) => service.record(tx, changes, cursor),
+      alarms: service,
+      async commodities(lotIds) {
+        const found = new Map<string, string | null>();
+        for (const lotId of lotIds) {
+          if (!lotCommodities.has(lotId)) {
+            const lot = await orNothing(ctx.registry.getLot(identity, lotId));
+            if (lot !== undefined) lotCommodities.set(lotId, lot.commodity);
+            found.set(lotId, lot?.commodity ?? null);
+          } else found.set(lotId, lotCommodities.get(lotId) ?? null);
+        }
+        return found;
+      },
+      settled: (timeoutMs = 30_000) =>
+        new Promise<void>((resolve, reject) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            settledWaiters.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(() => {
+            settledWaiters.delete(done);
+            reject(new Error(`alarm ledger actions not settled within ${timeoutMs.toString()} ms`));
+          }, timeoutMs);
+          settledWaiters.set(done, steps + 1);
+          loop.wake();
+        }),
+    },
+    health: () => {
+      const status = loop.status();
+      return Promise.resolve({ covenants: { status: status.state === 'failing' ? 'degraded' : 'up', state: status.state, ...(status.lastError ? { error: status.lastError } : {}) } });
+    },
+    stop: () => loop.stop(),
+  };
+});
