@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import { describeIssues, invalidArgument } from './errors';
-import { anchorRef, decimal, documentRef, hash0x, mspId, newId, refId, riskKind, riskSeverity, text } from './model';
+import {
+  anchorRef,
+  decimal,
+  documentRef,
+  hash0x,
+  mspId,
+  newId,
+  refId,
+  riskAlarm,
+  riskKind,
+  riskSeverity,
+  text,
+} from './model';
 import { receiptStatuses } from './transitions';
 
 /** A borrower party's user id as callers name it ("alice"); always a BorrowerMSP identity. */
@@ -46,6 +58,7 @@ export const riskEventArgs = z
     severity: riskSeverity,
     detail: text(1000),
     evidenceRef: text(256).optional(),
+    alarm: riskAlarm.optional(),
   })
   .refine((event) => (event.receiptId === undefined) !== (event.lotId === undefined), {
     message: 'exactly one of receiptId and lotId is required',

@@ -11,14 +11,18 @@ export {
   checkpoint as checkpointRecord,
   lot as lotRecord,
   receipt as receiptRecord,
+  riskAlarm as riskAlarmRecord,
   riskEvent as riskEventRecord,
+  riskSeverities,
   type Checkpoint,
   type Freeze,
   type Lot,
   type PendingRelease,
   type Pledge,
   type Receipt,
+  type RiskAlarm,
   type RiskEvent,
+  type RiskSeverity,
 } from './model';
 export {
   encumbrance,

@@ -14,6 +14,7 @@ export const keyTypes = {
   lotIndex: 'lot~receipt',
   receiptRiskIndex: 'receipt~risk',
   lotRiskIndex: 'lot~risk',
+  alarmRiskIndex: 'alarm~risk',
 } as const;
 
 /** Index entries carry no data; the key is the information. */

@@ -115,8 +115,18 @@ export const receipt = z.strictObject({
 });
 export type Receipt = z.infer<typeof receipt>;
 
-export const riskSeverity = z.enum(['info', 'warning', 'critical']);
+/** The severity ladder, lowest first (the rules' ladder: info < warning < major < critical); only critical holds. */
+export const riskSeverities = ['info', 'warning', 'major', 'critical'] as const;
+export const riskSeverity = z.enum(riskSeverities);
+export type RiskSeverity = z.infer<typeof riskSeverity>;
 export const riskKind = z.string().regex(/^[A-Z][A-Z0-9_]{0,39}$/, 'must be an upper-case code like SHORTFALL');
+
+/**
+ * The supervision alarm behind a risk event: the alarm's id, the SHA-256 of the rule version that raised it, and the
+ * Merkle root over the evidence leaves that raised it (0x and 32 bytes, as checkpoint roots).
+ */
+export const riskAlarm = z.strictObject({ alarmId: newId, ruleHash: sha256Hex, evidenceRoot: hash0x });
+export type RiskAlarm = z.infer<typeof riskAlarm>;
 
 export const riskEvent = z.strictObject({
   docType: z.literal('risk'),
@@ -127,6 +137,9 @@ export const riskEvent = z.strictObject({
   severity: riskSeverity,
   detail: z.string(),
   evidenceRef: z.string().nullable(),
+  // Absent, never null, on events without an alarm: such records stay byte-identical to those written before alarms
+  // existed, so stored events and readers built on the older schema (strict objects) both keep working.
+  alarm: riskAlarm.optional(),
   status: z.enum(['OPEN', 'RESOLVED']),
   recordedBy: userId,
   recordedAt: isoTime,

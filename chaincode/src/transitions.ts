@@ -119,7 +119,8 @@ export function transitionOf(tx: ReceiptTx): Transition {
 /** Transactions that write lots, risk events or checkpoints (no receipt status changes of their own). */
 export const recordAccess = {
   RegisterLot: [clerk],
-  RecordStockCount: [supervisor],
+  // The device gateway too: automated reconciliation from load cells, its reference naming the alarm and evidence.
+  RecordStockCount: [{ org: 'custodian', roles: ['supervisor', 'device-gateway'] }],
   RecordRiskEvent: [{ org: 'custodian', roles: ['device-gateway', 'clerk', 'supervisor'] }],
   ResolveRiskEvent: [supervisor],
   RecordCheckpoint: [{ org: 'custodian', roles: ['device-gateway'] }],

@@ -98,4 +98,8 @@ describe('the transition table', () => {
     assert.deepEqual(transitionOf('ReleasePledge').who, [{ org: 'lender', roles: ['officer'] }]);
     assert.deepEqual(transitionOf('ApproveRelease').who, [{ org: 'lender', roles: ['approver'] }]);
   });
+
+  it("lets the custodian's supervisor and its device gateway (load-cell reconciliation) count stock, nobody else", () => {
+    assert.deepEqual(recordAccess.RecordStockCount, [{ org: 'custodian', roles: ['supervisor', 'device-gateway'] }]);
+  });
 });

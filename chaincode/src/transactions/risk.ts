@@ -97,6 +97,9 @@ export async function writeRiskEvent(
   heldIds: readonly string[],
 ): Promise<void> {
   await putRecord(ctx, riskKey(ctx, event.id), event, [custodian]);
+  if (event.alarm !== undefined) {
+    await putIndex(ctx, keyTypes.alarmRiskIndex, [event.alarm.alarmId, event.id]);
+  }
   if (event.lotId !== null) {
     await putIndex(ctx, keyTypes.lotRiskIndex, [event.lotId, event.id]);
   }
@@ -109,7 +112,11 @@ export async function writeRiskEvent(
   }
 }
 
-/** RecordRiskEvent: stores a risk observation; a critical one freezes its receipt or every live receipt of its lot. */
+/**
+ * RecordRiskEvent: stores a risk observation; a critical one freezes its receipt or every live receipt of its lot. An
+ * event linked to an alarm is recorded once per alarm: a second event for the same alarm is ALREADY_EXISTS, whatever
+ * its id, so a gateway that resubmits after a lost answer cannot raise (and hold for) one alarm twice.
+ */
 export async function recordRiskEvent(ctx: Context, eventJson: string): Promise<string> {
   const args = parseJsonArg(eventJson, riskEventArgs, 'event');
   const caller = requireCaller(ctx, recordAccess.RecordRiskEvent);
@@ -117,6 +124,12 @@ export async function recordRiskEvent(ctx: Context, eventJson: string): Promise<
   const lot = args.lotId === undefined ? undefined : await loadVisibleLot(ctx, caller, args.lotId);
   if (await keyExists(ctx, riskKey(ctx, args.id))) {
     throw new ChaincodeError('ALREADY_EXISTS', `risk event ${args.id} already exists`);
+  }
+  if (args.alarm !== undefined) {
+    const [recorded] = await indexedIds(ctx, keyTypes.alarmRiskIndex, [args.alarm.alarmId]);
+    if (recorded !== undefined) {
+      throw new ChaincodeError('ALREADY_EXISTS', `alarm ${args.alarm.alarmId} is already risk event ${recorded}`);
+    }
   }
   const event: RiskEvent = {
     docType: 'risk',
@@ -133,8 +146,11 @@ export async function recordRiskEvent(ctx: Context, eventJson: string): Promise<
     resolvedBy: null,
     resolvedAt: null,
     resolution: null,
+    // Only when given: `alarm` is absent, never undefined or null, on events without one (see the record schema).
+    ...(args.alarm === undefined ? {} : { alarm: args.alarm }),
   };
   let held: Receipt[] = [];
+  // Only critical holds; major and below are recorded for the parties to see (a major alarm is a warning to banks).
   if (event.severity === 'critical') {
     held = await holdForRisk(ctx, caller, event, await receiptsToHold(ctx, event, receipt));
   }
@@ -146,6 +162,7 @@ export async function recordRiskEvent(ctx: Context, eventJson: string): Promise<
     lotId: event.lotId,
     kind: event.kind,
     severity: event.severity,
+    alarmId: event.alarm?.alarmId ?? null,
     receiptIds: held.map((each) => each.id),
   });
   return toCanonicalJson(event);

@@ -31,6 +31,7 @@ export const decimal = z
 export const userId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, 'must be a user id like "alice"').openapi({ example: 'alice' });
 export const mspId = z.string().regex(/^[A-Za-z][A-Za-z0-9.-]{0,63}$/, 'must be an MSP id like "LenderMSP"').openapi({ example: 'LenderMSP' });
 export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+export const hash0x = z.string().regex(/^0x[0-9a-f]{64}$/, 'must be 0x and 64 lowercase hex digits (32 bytes)');
 
 export const idParams = z.strictObject({ id: refId });
 

@@ -1,5 +1,14 @@
 import type { ListFilter } from '@wr/chaincode/args';
-import { checkpoint as checkpointSchema, lot as lotSchema, riskEvent as riskEventSchema, type Checkpoint, type Lot, type RiskEvent } from '@wr/chaincode/model';
+import {
+  checkpoint as checkpointSchema,
+  lot as lotSchema,
+  riskEvent as riskEventSchema,
+  type Checkpoint,
+  type Lot,
+  type RiskAlarm,
+  type RiskEvent,
+  type RiskSeverity,
+} from '@wr/chaincode/model';
 import {
   encumbrance as encumbranceSchema,
   historyEntry as historyEntrySchema,
@@ -53,14 +62,17 @@ export interface PledgeTerms {
   readonly releaseApprovalThreshold?: string | undefined;
 }
 
+/** A risk event as RecordRiskEvent takes it; only `critical` holds receipts. */
 export interface RiskEventDraft {
   readonly id: string;
   readonly receiptId?: string | undefined;
   readonly lotId?: string | undefined;
   readonly kind: string;
-  readonly severity: 'info' | 'warning' | 'critical';
+  readonly severity: RiskSeverity;
   readonly detail: string;
   readonly evidenceRef?: string | undefined;
+  /** The alarm behind the event: the ledger records one event per alarm (a second is ALREADY_EXISTS). */
+  readonly alarm?: RiskAlarm | undefined;
 }
 
 /** What RecordCheckpoint takes: a checkpoint and where it is anchored. */
@@ -80,6 +92,7 @@ export interface CheckpointRecord {
  */
 export interface ReceiptRegistry {
   registerLot(who: Identity, lot: LotRegistration): Promise<Committed<Lot>>;
+  /** A custodian supervisor's count, or the device gateway's reconciliation (`reference` names alarm and evidence). */
   recordStockCount(who: Identity, lotId: string, quantity: string, reference: string): Promise<Committed<Lot>>;
   draftReceipt(who: Identity, draft: ReceiptDraft): Promise<Committed<ReceiptView>>;
   confirmReceipt(who: Identity, receiptId: string): Promise<Committed<ReceiptView>>;

@@ -170,6 +170,30 @@ for (const target of targets) {
       expect(events.map((event) => [event.id, event.status])).to.deep.equal([[eventId, 'RESOLVED']]);
     });
 
+    it('recordRiskEvent takes severity major and an alarm link, stores it, holds nothing, and records each alarm once', async () => {
+      const { api, fixtures } = suite();
+      const receiptId = await fixtures.issued('alice');
+      const alarm = { alarmId: `alm_${uid('A').toLowerCase().replaceAll(/[^0-9a-z]/g, '')}`, ruleHash: 'a'.repeat(64), evidenceRoot: `0x${'b'.repeat(64)}` };
+      const body = { id: `risk-${alarm.alarmId}`, receiptId, kind: 'STOCK_RECONCILIATION', severity: 'major', detail: 'load cells 2% under', alarm };
+      const recorded = await api.write('recordRiskEvent', 'custodian.device-gateway', { body });
+      expect(recorded.reply.status).to.equal(201);
+      expect(riskEvent.parse(recorded.data)).to.deep.include({ severity: 'major', alarm });
+      expect((await api.receipt(receiptId)).frozen).to.equal(false);
+      expectProblem(await api.call('recordRiskEvent', 'custodian.device-gateway', { body }), 409, 'ALREADY_EXISTS');
+      const malformed = { ...body, id: uid('RISK'), alarm: { ...alarm, evidenceRoot: 'b'.repeat(64) } };
+      expectProblem(await api.call('recordRiskEvent', 'custodian.device-gateway', { body: malformed }), 400, 'VALIDATION_FAILED');
+      const events = z.array(riskEvent).parse(await api.read('listReceiptRiskEvents', 'borrower.alice', receiptId));
+      expect(events.map((event) => event.alarm)).to.deep.equal([alarm]);
+    });
+
+    it("recordStockCount answers 200 for the custodian's device gateway, naming the alarm and evidence root", async () => {
+      const { api, fixtures } = suite();
+      const lotId = await fixtures.lot('100');
+      const reference = `alarm:alm_${'c'.repeat(32)} root:0x${'d'.repeat(64)}`;
+      const counted = lotSchema.parse((await api.write('recordStockCount', 'custodian.device-gateway', { id: lotId, body: { quantity: '99.5', reference } })).data);
+      expect(counted.lastCount).to.include({ quantity: '99.5', reference });
+    });
+
     it("GET /v1/receipts lists the caller's receipts from the projection, filtered, with asOfBlock", async () => {
       const { api, fixtures } = suite();
       const mine = await fixtures.issued('bob');

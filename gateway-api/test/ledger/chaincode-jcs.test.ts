@@ -74,11 +74,29 @@ const checkpoint = {
   txId: 'e'.repeat(64),
 };
 
+const riskEvent = {
+  docType: 'risk',
+  id: 'risk-alm_5d41402abc4b2a76b9719d911017c592',
+  receiptId: null,
+  lotId: 'LOT-2026-0001',
+  kind: 'STOCK_RECONCILIATION',
+  severity: 'major',
+  detail: 'load cells 2.1% under receipted for 30 min',
+  evidenceRef: null,
+  alarm: { alarmId: 'alm_5d41402abc4b2a76b9719d911017c592', ruleHash: '9f'.repeat(32), evidenceRoot: `0x${'2c'.repeat(32)}` },
+  status: 'OPEN',
+  recordedBy: 'device-gateway',
+  recordedAt: '2026-01-15T08:20:00Z',
+  resolvedBy: null,
+  resolvedAt: null,
+  resolution: null,
+};
+
 /** Keys whose UTF-16 order differs from their code point order and from their UTF-8 byte order. */
 const unicodeKeys = { '\ufb33': 3, '\ud83d\ude00': 2, '\u20ac': 1, é: 0, Z: -1, a: [{ '\ud800\udc00': true, '\uffff': false }], '': null, '1': 'one', '10': 'ten', '9': 'nine' };
 
 describe("the chaincode's marshal and the one JCS", () => {
-  for (const [what, record] of Object.entries({ lot, receipt, checkpoint, unicodeKeys })) {
+  for (const [what, record] of Object.entries({ lot, receipt, checkpoint, riskEvent, unicodeKeys })) {
     it(`write the same bytes for a ${what} record`, () => {
       expect(toCanonicalJson(record)).to.equal(jcs(record));
     });

@@ -167,10 +167,98 @@ describe('a stock count that finds less than is receipted', () => {
     expect((await f.receipt(issued)).frozen).to.equal(false);
   });
 
-  it('only a custodian supervisor counts stock', async () => {
+  it("only the custodian's supervisor or device gateway counts stock", async () => {
     for (const who of [f.cast.clerk, f.cast.custodianAuditor, f.cast.officer, f.cast.alice]) {
       expect(await codeOf(f.world.submit(who, 'RecordStockCount', lotId, '1', 'X'))).to.equal('FORBIDDEN');
     }
     expect((await f.lot(lotId)).quantity).to.equal('90');
+  });
+});
+
+describe("the device gateway's stock reconciliation from load cells", () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture();
+  });
+  after(async () => {
+    await f.close();
+  });
+
+  // What the gateway writes: the alarm and the evidence root of the readings behind it (114 characters).
+  const evidence = `alarm:alm_${'5d41402a'.repeat(4)} root:0x${'2c26b46b'.repeat(8)}`;
+
+  it('records a count whose reference names the alarm and its evidence, and raises the shortfall in its name', async () => {
+    expect(evidence).to.have.length(114);
+    const lotId = await f.registerLot('100');
+    const receiptId = await f.issued('90', lotId);
+    const { txId } = await f.world.ledger.submit(f.cast.deviceGateway, 'RecordStockCount', [lotId, '85.5', evidence]);
+    const lot = await f.lot(lotId);
+    expect(lot.lastCount).to.deep.equal({ quantity: '85.5', reference: evidence, countedBy: 'gateway', countedAt: lot.lastCount?.countedAt });
+    expect(lot.shortfall).to.deep.include({ measured: '85.5', receipted: '90', missing: '4.5', txId });
+    const [event] = riskEventRecord.array().parse(await f.world.evaluate(f.cast.supervisor, 'ListRiskEvents', receiptId));
+    expect(event).to.deep.include({ kind: 'SHORTFALL', severity: 'critical', evidenceRef: evidence, recordedBy: 'gateway' });
+    const [hold] = (await f.receipt(receiptId)).freezes;
+    expect(hold).to.deep.include({ by: 'gateway', reference: evidence, riskEventId: event?.id });
+  });
+
+  it('takes a reference of up to 200 characters; one more is INVALID_ARGUMENT and changes nothing', async () => {
+    const lotId = await f.registerLot('10');
+    const before = await f.lot(lotId);
+    expect(await codeOf(f.world.submit(f.cast.deviceGateway, 'RecordStockCount', lotId, '9', `${evidence} ${'x'.repeat(86)}`))).to.equal('INVALID_ARGUMENT');
+    expect(await f.lot(lotId)).to.deep.equal(before);
+    await f.world.submit(f.cast.deviceGateway, 'RecordStockCount', lotId, '9', `${evidence} ${'x'.repeat(85)}`);
+    expect((await f.lot(lotId)).lastCount?.reference).to.have.length(200);
+  });
+});
+
+describe('after a count below the receipted quantity, receipts are drafted against the measured stock only', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture();
+  });
+  after(async () => {
+    await f.close();
+  });
+
+  const count = (lotId: string, quantity: string): Promise<unknown> =>
+    f.world.submit(f.cast.deviceGateway, 'RecordStockCount', lotId, quantity, 'alarm:alm_1 root:0x00');
+  const draft = (id: string, lotId: string, quantity: string): Promise<string> =>
+    codeOf(f.world.submit(f.cast.clerk, 'DraftReceipt', draftJson(id, lotId, quantity)));
+  /** Resolves the one shortfall event on the receipt's lot, lifting its holds. */
+  const resolveShortfall = async (receiptId: string): Promise<void> => {
+    const [event] = riskEventRecord.array().parse(await f.world.evaluate(f.cast.supervisor, 'ListRiskEvents', receiptId));
+    await f.world.submit(f.cast.supervisor, 'ResolveRiskEvent', event?.id ?? expect.fail('no shortfall event'), 'written off');
+  };
+
+  it('refuses any new receipt while the receipted quantity exceeds the count, even once the shortfall is resolved', async () => {
+    const lotId = await f.registerLot('100');
+    const receiptId = await f.issued('90', lotId);
+    await count(lotId, '80');
+    expect(await draft('OVER-1', lotId, '0.000001')).to.equal('OVER_ISSUE');
+    await resolveShortfall(receiptId);
+    expect(await draft('OVER-2', lotId, '10')).to.equal('OVER_ISSUE');
+    expect(await f.lot(lotId)).to.include({ quantity: '80', receiptedQuantity: '90' });
+  });
+
+  it('a count below the registered quantity but above the receipted one leaves only the measured remainder to receipt', async () => {
+    const lotId = await f.registerLot('100');
+    await f.issued('50', lotId);
+    await count(lotId, '70');
+    expect((await f.lot(lotId)).shortfall).to.equal(null);
+    expect(await draft('REST-1', lotId, '20.000001')).to.equal('OVER_ISSUE');
+    await f.world.submit(f.cast.clerk, 'DraftReceipt', draftJson('REST-2', lotId, '20'));
+    expect(await f.lot(lotId)).to.include({ quantity: '70', receiptedQuantity: '70' });
+  });
+
+  it('cancelling a draft after a shortfall frees nothing beyond the measured stock', async () => {
+    const lotId = await f.registerLot('100');
+    await f.issued('60', lotId);
+    const drafted = await f.draft(lotId, '40');
+    await count(lotId, '70');
+    await resolveShortfall(drafted);
+    await f.world.submit(f.cast.supervisor, 'CancelDraft', drafted, 'goods not there');
+    expect(await f.lot(lotId)).to.include({ quantity: '70', receiptedQuantity: '60' });
+    expect(await draft('FREED-1', lotId, '10.000001')).to.equal('OVER_ISSUE');
+    await f.world.submit(f.cast.clerk, 'DraftReceipt', draftJson('FREED-2', lotId, '10'));
   });
 });

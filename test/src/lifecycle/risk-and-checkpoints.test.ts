@@ -74,6 +74,76 @@ describe('risk events', () => {
   });
 });
 
+describe('risk events from supervision alarms', () => {
+  let f: Fixture;
+  before(async () => {
+    f = await startFixture();
+  });
+  after(async () => {
+    await f.close();
+  });
+
+  const alarm = {
+    alarmId: 'alm_5d41402abc4b2a76b9719d911017c592',
+    ruleHash: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    evidenceRoot: '0x2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae',
+  };
+  const fromAlarm = (fields: object): string =>
+    JSON.stringify({ kind: 'STOCK_RECONCILIATION', severity: 'major', detail: 'load cells 2.1% under for 30 min', ...fields });
+  const listed = async (receiptId: string, who = f.cast.supervisor) =>
+    riskEventRecord.array().parse(await f.world.evaluate(who, 'ListRiskEvents', receiptId));
+
+  it('a major event is stored with its alarm, shown to the lender, and holds nothing', async () => {
+    const receiptId = await f.pledged('10');
+    const { lotId } = await f.receipt(receiptId);
+    const stored = riskEventRecord.parse(
+      await f.world.submit(f.cast.deviceGateway, 'RecordRiskEvent', fromAlarm({ id: `risk-${alarm.alarmId}`, lotId, alarm })),
+    );
+    expect(stored).to.deep.include({ severity: 'major', alarm, lotId, status: 'OPEN' });
+    expect((await f.receipt(receiptId)).frozen).to.equal(false);
+    const [event] = await listed(receiptId, f.cast.officer);
+    expect(event).to.deep.include({ id: `risk-${alarm.alarmId}`, severity: 'major', alarm });
+    const view = encumbrance.parse(await f.world.evaluate(f.cast.officer, 'GetEncumbrance', receiptId));
+    expect(view.openRiskEvents.map((open) => open.alarm)).to.deep.equal([alarm]);
+  });
+
+  it('records each alarm once: the same event again, or another id for the same alarm, is ALREADY_EXISTS', async () => {
+    const receiptId = await f.issued('10');
+    const linked = { ...alarm, alarmId: 'alm_00000000000000000000000000000001' };
+    const event = fromAlarm({ id: `risk-${linked.alarmId}`, receiptId, severity: 'critical', alarm: linked });
+    await f.world.submit(f.cast.deviceGateway, 'RecordRiskEvent', event);
+    expect(await codeOf(f.world.submit(f.cast.deviceGateway, 'RecordRiskEvent', event))).to.equal('ALREADY_EXISTS');
+    const other = fromAlarm({ id: 'risk-other-id', receiptId, severity: 'critical', alarm: linked });
+    expect(await codeOf(f.world.submit(f.cast.deviceGateway, 'RecordRiskEvent', other))).to.equal('ALREADY_EXISTS');
+    const held = await f.receipt(receiptId);
+    expect(held.freezes.map((hold) => hold.riskEventId), 'one hold, from the first event').to.deep.equal([`risk-${linked.alarmId}`]);
+  });
+
+  it('refuses a malformed alarm link with INVALID_ARGUMENT and records nothing', async () => {
+    const receiptId = await f.issued('10');
+    const malformed = [
+      { ...alarm, ruleHash: alarm.ruleHash.toUpperCase() },
+      { ...alarm, evidenceRoot: alarm.evidenceRoot.slice(2) },
+      { ...alarm, alarmId: '' },
+      { alarmId: alarm.alarmId },
+      null,
+    ];
+    for (const [index, link] of malformed.entries()) {
+      const code = await codeOf(f.world.submit(f.cast.deviceGateway, 'RecordRiskEvent', fromAlarm({ id: `BAD-A${index.toString()}`, receiptId, alarm: link })));
+      expect(code, JSON.stringify(link)).to.equal('INVALID_ARGUMENT');
+    }
+    expect(await listed(receiptId)).to.deep.equal([]);
+  });
+
+  it('events without an alarm keep their old form: no alarm member, stored or returned', async () => {
+    const receiptId = await f.issued('10');
+    await f.world.submit(f.cast.clerk, 'RecordRiskEvent', fromAlarm({ id: 'PLAIN-1', receiptId, kind: 'DOOR_OPEN', severity: 'warning' }));
+    const raw = await f.world.evaluate(f.cast.supervisor, 'ListRiskEvents', receiptId);
+    expect(raw).to.be.an('array').with.length(1);
+    expect((raw as object[])[0]).to.not.have.property('alarm');
+  });
+});
+
 describe('checkpoints', () => {
   let f: Fixture;
   before(async () => {

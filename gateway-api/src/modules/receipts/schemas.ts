@@ -1,6 +1,7 @@
+import { riskSeverities } from '@wr/chaincode/model';
 import { receiptStatuses } from '@wr/chaincode/transitions';
 import { z } from 'zod';
-import { decimal, id, mspId, refId, sha256Hex, text, userId } from '../../http/fields.js';
+import { decimal, hash0x, id, mspId, refId, sha256Hex, text, userId } from '../../http/fields.js';
 
 /** Request schemas of the receipts module's operations (lots, receipts, risk events). */
 
@@ -28,7 +29,10 @@ export const lotBody = z
 
 export const stockCountBody = z
   .strictObject({ quantity: decimal, reference: text(200) })
-  .openapi('StockCount', { example: { quantity: '998.5', reference: 'count 2026-11-20 by inspector Liu' } });
+  .openapi('StockCount', {
+    example: { quantity: '998.5', reference: 'count 2026-11-20 by inspector Liu' },
+    description: "a supervisor's count, or the device gateway's reconciliation from load cells (reference: the alarm and its evidence root)",
+  });
 
 export const receiptBody = z
   .strictObject({ id, lotId: refId, owner: userId, quantity: decimal, description: text(1000).optional() })
@@ -54,15 +58,27 @@ export const freezeBody = z
   .openapi('Freeze', { example: { reason: 'margin call unanswered', reference: 'CASE-2026-0042' } });
 export const disposalBody = z.strictObject({ buyer: userId }).openapi('Disposal', { example: { buyer: 'bob' } });
 
+/** The supervision alarm a risk event records: one risk event per alarm (a second is ALREADY_EXISTS). */
+export const riskAlarmBody = z
+  .strictObject({
+    alarmId: id,
+    ruleHash: sha256Hex.openapi({ description: 'SHA-256 of the JCS bytes of the rule version that raised the alarm' }),
+    evidenceRoot: hash0x.openapi({ description: 'Merkle root over the evidence leaves that raised the alarm' }),
+  })
+  .openapi('RiskAlarm', {
+    example: { alarmId: 'alm_5d41402abc4b2a76b9719d911017c592', ruleHash: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', evidenceRoot: '0x2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae' },
+  });
+
 export const riskEventBody = z
   .strictObject({
     id,
     receiptId: refId.optional(),
     lotId: refId.optional(),
     kind: z.string().regex(/^[A-Z][A-Z0-9_]{0,39}$/, 'must be an upper-case code like TEMPERATURE_HIGH'),
-    severity: z.enum(['info', 'warning', 'critical']),
+    severity: z.enum(riskSeverities),
     detail: text(1000),
     evidenceRef: text(256).optional(),
+    alarm: riskAlarmBody.optional(),
   })
   .refine((event) => (event.receiptId === undefined) !== (event.lotId === undefined), 'exactly one of receiptId and lotId is required')
   .openapi('RiskEvent', {
