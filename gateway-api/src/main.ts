@@ -16,7 +16,7 @@ import { fileWallet } from './identity/wallet.js';
 import { EmbeddedLedger } from './ledger/embedded/index.js';
 import { FabricLedger, loadConnectionBundle } from './ledger/fabric/fabric-ledger.js';
 import type { Identity, LedgerPort } from './ledger/port.js';
-import { anchoringModule, devicesModule, documentsModule, leavesModule, readingsModule, receiptsModule } from './modules/index.js';
+import { alarmsModule, anchoringModule, devicesModule, documentsModule, leavesModule, readingsModule, receiptsModule, rulesModule } from './modules/index.js';
 import { projectorSpec } from './modules/receipts/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { startModules, type GatewayModule, type HealthCheck, type InfrastructureHealth, type ModuleApis } from './platform/module.js';
@@ -39,6 +39,8 @@ export interface Gateway {
   anchoringSettled(timeoutMs?: number): Promise<void>;
   /** A JSON-RPC URL where anchors can be checked (the dev chain's), once the anchoring chain is open. */
   anchorRpcUrl(): string | undefined;
+  /** Waits until every reading accepted so far is evaluated, and every ledger action its alarms owe is done. */
+  supervisionSettled(timeoutMs?: number): Promise<void>;
   /** Stops accepting requests, lets those in flight finish, then stops the modules, the ledger and the database. */
   close(): Promise<void>;
 }
@@ -47,7 +49,16 @@ export interface Gateway {
  * The gateway's capabilities, in start order: each may use those before it (readings and documents append to the
  * leaves; anchoring cuts checkpoints over them and reads devices for bundles). They stop in reverse.
  */
-export const defaultModules: readonly GatewayModule[] = [receiptsModule, devicesModule, leavesModule, readingsModule, documentsModule, anchoringModule];
+export const defaultModules: readonly GatewayModule[] = [
+  receiptsModule,
+  devicesModule,
+  leavesModule,
+  readingsModule,
+  documentsModule,
+  anchoringModule,
+  alarmsModule,
+  rulesModule,
+];
 
 export interface GatewayOptions {
   /** The modules to start (tests may start only those they need). Default: {@link defaultModules}. */
@@ -144,6 +155,10 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       projectionCaughtUp: async (timeoutMs) => use('receipts').caughtUp(timeoutMs),
       anchoringSettled: async (timeoutMs) => use('anchoring').settled(timeoutMs),
       anchorRpcUrl: () => started.api('anchoring')?.rpcUrl(),
+      supervisionSettled: async (timeoutMs) => {
+        await use('rules').evaluated(timeoutMs);
+        await use('alarms').settled(timeoutMs);
+      },
       close: () =>
         (closing ??= (async () => {
           await new Promise<void>((resolve) => {

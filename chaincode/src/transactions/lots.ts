@@ -1,6 +1,6 @@
 import type { Context } from 'fabric-contract-api';
 import { parseArg, parseJsonArg, reference, registerLotArgs } from '../args';
-import { ChaincodeError } from '../errors';
+import { ChaincodeError, forbidden } from '../errors';
 import { emit, keyExists, loadVisibleLot, now, writeLot } from '../ledger';
 import { lotKey } from '../keys';
 import { toCanonicalJson } from '../marshal';
@@ -54,6 +54,11 @@ export async function recordStockCount(
   const countReference = parseArg(referenceText, reference, 'reference');
   const caller = requireCaller(ctx, recordAccess.RecordStockCount);
   const lot = await loadVisibleLot(ctx, caller, lotId);
+  // A machine count (load cells) may only lower the stock: a sensor reading high must not let clerks draft receipts
+  // against goods that are not there. Raising it takes the supervisor's count.
+  if (caller.role === 'device-gateway' && counted.compare(Quantity.parse(lot.quantity)) > 0) {
+    throw forbidden(`a device-gateway count may only lower lot ${lot.id}'s quantity ${lot.quantity}; a supervisor's count raises it`);
+  }
   const at = now(ctx);
   const txId = ctx.stub.getTxID();
   const receipted = Quantity.parse(lot.receiptedQuantity);

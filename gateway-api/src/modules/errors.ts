@@ -1,5 +1,5 @@
 /**
- * Stable codes the evidence use cases refuse a whole request with. Append-only: clients map them, so none is ever
+ * Stable codes the gateway's own use cases (evidence, supervision) refuse a whole request with. Append-only: clients map them, so none is ever
  * renamed or removed. (Refusals of single items of a batch use {@link itemRejectionCodes} instead.)
  */
 export const evidenceErrorCodes = [
@@ -16,6 +16,18 @@ export const evidenceErrorCodes = [
   'CHECKPOINT_NOT_FOUND',
   'DEVICE_INACTIVE',
   'PLACEMENT_WAREHOUSE_MISMATCH',
+  // Supervision (docs/supervision.md).
+  'RULE_EXISTS',
+  'RULE_NOT_FOUND',
+  'RULE_NOT_OWNED',
+  'RULE_RETIRED',
+  'RULE_UNCHANGED',
+  'RULE_ID_MISMATCH',
+  'RULE_SCOPE_FORBIDDEN',
+  'ALARM_NOT_FOUND',
+  'ALARM_ALREADY_ACKNOWLEDGED',
+  'ALARM_NOT_SHELVABLE',
+  'ALARM_NOT_ACTIVE',
 ] as const;
 
 export type EvidenceErrorCode = (typeof evidenceErrorCodes)[number];

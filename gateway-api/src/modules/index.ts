@@ -4,13 +4,25 @@ import { documentOperations } from './documents/index.js';
 import type { Operation } from '../http/operation.js';
 import { leafOperations } from './leaves/index.js';
 import { readingOperations } from './readings/index.js';
+import { alarmOperations } from './alarms/index.js';
+import { ruleOperations } from './rules/index.js';
 
+export { alarmsModule } from './alarms/index.js';
 export { anchoringModule } from './anchoring/index.js';
 export { devicesModule } from './devices/index.js';
 export { documentsModule } from './documents/index.js';
 export { leavesModule } from './leaves/index.js';
 export { readingsModule } from './readings/index.js';
 export { receiptsModule } from './receipts/index.js';
+export { rulesModule } from './rules/index.js';
 
-/** The operations the gateway serves from its own database (evidence and anchoring): no chaincode stands behind them. */
-export const evidenceOperations: readonly Operation[] = [...deviceOperations, ...leafOperations, ...readingOperations, ...documentOperations, ...anchoringOperations];
+/** The operations the gateway serves from its own database (evidence, anchoring, supervision): no chaincode stands behind them. */
+export const gatewayOperations: readonly Operation[] = [
+  ...deviceOperations,
+  ...leafOperations,
+  ...readingOperations,
+  ...documentOperations,
+  ...anchoringOperations,
+  ...ruleOperations,
+  ...alarmOperations,
+];

@@ -58,6 +58,8 @@ async function start(target: TestDatabase, env: Readonly<Record<string, string>>
     RATE_LIMIT_PER_SECOND: '100000',
     AUTH_FAILURE_BURST: '100000',
     AUTH_FAILURE_PER_SECOND: '100000',
+    // The default cold-chain rules would watch every test device; the supervision suites turn them on themselves.
+    RULES_DEFAULT_TEMPLATES: 'none',
     ...env,
   });
   const gateway = await startGateway(config, pino({ level: config.logLevel }), options);

@@ -209,6 +209,16 @@ describe("the device gateway's stock reconciliation from load cells", () => {
     await f.world.submit(f.cast.deviceGateway, 'RecordStockCount', lotId, '9', `${evidence} ${'x'.repeat(85)}`);
     expect((await f.lot(lotId)).lastCount?.reference).to.have.length(200);
   });
+
+  it("lets a machine count only lower the stock: above the lot's quantity it is FORBIDDEN and changes nothing; a supervisor's count raises it", async () => {
+    const lotId = await f.registerLot('10');
+    const before = await f.lot(lotId);
+    expect(await codeOf(f.world.submit(f.cast.deviceGateway, 'RecordStockCount', lotId, '10.5', evidence))).to.equal('FORBIDDEN');
+    expect(await f.lot(lotId)).to.deep.equal(before);
+    await f.world.submit(f.cast.deviceGateway, 'RecordStockCount', lotId, '10', evidence);
+    await f.world.submit(f.cast.supervisor, 'RecordStockCount', lotId, '10.5', 'recount by inspector Liu');
+    expect((await f.lot(lotId)).quantity).to.equal('10.5');
+  });
 });
 
 describe('after a count below the receipted quantity, receipts are drafted against the measured stock only', () => {

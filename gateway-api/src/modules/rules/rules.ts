@@ -7,7 +7,7 @@ import { supervisionVisibility, viewerOf } from '../access.js';
 import { EvidenceError } from '../errors.js';
 import { ruleHash, type RuleDefinition } from './definition.js';
 import { ruleStore, scopeOf, type StoredRuleVersion } from './store.js';
-import { templateRules } from './templates.js';
+import { templateRules, type TemplateName } from './templates.js';
 
 /** A rule as the API shows it: its latest version, and how many there are. */
 export interface RuleView extends StoredRuleVersion {
@@ -164,7 +164,7 @@ export function rules(db: Database, clock: Clock): Rules {
         const at = clock.now();
         if (!(await store.markDefaults(warehouseId, templates, at))) continue;
         for (const template of templates) {
-          for (const definition of templateRules(template, { warehouseId })) {
+          for (const definition of templateRules(template as TemplateName, { warehouseId })) {
             // A rule of that id set by hand before the warehouse's first device wins: the default is not forced on it.
             if ((await store.versions(definition.id)).length > 0) continue;
             await store.insert({
