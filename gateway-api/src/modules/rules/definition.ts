@@ -189,9 +189,16 @@ export const ruleDefinition = z
 export type RuleDefinition = z.infer<typeof ruleDefinition>;
 export type RuleDefinitionOf<K extends RuleKind> = Extract<RuleDefinition, { kind: K }>;
 
+/** The same value without `undefined` members, as JSON would carry it (a definition built in code may have them). */
+function asJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(asJson);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, asJson(v)]));
+}
+
 /** The content hash of a definition: SHA-256 of its RFC 8785 (JCS) bytes, 64 lowercase hex digits. */
 export function ruleHash(definition: RuleDefinition): string {
-  return sha256(jcsBytes(definition)).toString('hex');
+  return sha256(jcsBytes(asJson(definition))).toString('hex');
 }
 
 /** One immutable version of a rule; editing a rule makes version n+1 and never rewrites what n raised. */
