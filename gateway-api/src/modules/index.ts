@@ -4,6 +4,7 @@ import { documentOperations } from './documents/index.js';
 import type { Operation } from '../http/operation.js';
 import { leafOperations } from './leaves/index.js';
 import { readingOperations } from './readings/index.js';
+import { workOrderOperations } from './work-orders/index.js';
 
 export { anchoringModule } from './anchoring/index.js';
 export { devicesModule } from './devices/index.js';
@@ -11,6 +12,10 @@ export { documentsModule } from './documents/index.js';
 export { leavesModule } from './leaves/index.js';
 export { readingsModule } from './readings/index.js';
 export { receiptsModule } from './receipts/index.js';
+export { workOrdersModule, workOrdersModuleWith } from './work-orders/index.js';
 
 /** The operations the gateway serves from its own database (evidence and anchoring): no chaincode stands behind them. */
 export const evidenceOperations: readonly Operation[] = [...deviceOperations, ...leafOperations, ...readingOperations, ...documentOperations, ...anchoringOperations];
+
+/** The work-order operations (served from the gateway's database too, kept apart from evidence's). */
+export const supervisionOperations: readonly Operation[] = [...workOrderOperations];

@@ -3,10 +3,10 @@ import { lot, riskEvent } from '@wr/chaincode/model';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { openApiDocument } from '../../src/http/openapi.js';
-import { evidenceOperations } from '../../src/modules/index.js';
+import { evidenceOperations, supervisionOperations } from '../../src/modules/index.js';
 import { listReceipts, operations } from '../../src/modules/receipts/operations.js';
 
-const all = [...operations, listReceipts, ...evidenceOperations];
+const all = [...operations, listReceipts, ...evidenceOperations, ...supervisionOperations];
 const document = z
   .object({
     paths: z.record(z.string(), z.record(z.string(), z.looseObject({ operationId: z.string(), requestBody: z.unknown().optional(), responses: z.record(z.string(), z.unknown()) }))),
@@ -62,6 +62,6 @@ describe('the OpenAPI document', () => {
       expect(result.success, `${op.operationId}: ${result.error?.message ?? ''}`).to.equal(true);
       parsed++;
     }
-    expect(parsed, 'the gateway operations with zod responses').to.equal(evidenceOperations.length);
+    expect(parsed, 'the gateway operations with zod responses').to.equal(evidenceOperations.length + supervisionOperations.length);
   });
 });
