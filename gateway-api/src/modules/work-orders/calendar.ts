@@ -46,8 +46,7 @@ export const alwaysCalendar: Calendar = {
 export const timeZone = z
   .string()
   .max(64)
-  .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as Asia/Shanghai')
-  .openapi({ example: 'Asia/Shanghai' });
+  .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as Asia/Shanghai');
 
 const clockTime = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:mm (00:00 to 24:00)');
 const isoDate = z

@@ -6,8 +6,9 @@ import type { Priority } from './model.js';
 /**
  * When a schedule raises its work orders. The cron expression (croner: 5 fields, read in the schedule's IANA zone)
  * names the candidate times; the day rule then keeps those the calendar allows. Cron alone cannot say "the first
- * working day of the quarter": `0 8 1-7 1,4,7,10 *` with the rule `first-working-day` can (08:00 on each of the
- * first seven days of January, April, July and October; of those, the first that is a working day, once a month).
+ * working day of the quarter": `0 8 * 1,4,7,10 *` with the rule `first-working-day` can (08:00 on every day of
+ * January, April, July and October; of those, the first that is a working day, once a month). Candidates should
+ * span the whole month: a range like `1-7` finds nothing when a holiday week covers it (China's 1-7 October).
  */
 
 export const dayRules = ['any', 'working-day', 'first-working-day'] as const;
@@ -76,7 +77,7 @@ export function occurrences(
   calendar: Calendar,
   after: Date,
   until: Date,
-  max = 100,
+  max = 1_000,
 ): { readonly due: Date[]; readonly consideredUntil: Date } {
   const cron = parseCron(schedule.cron, schedule.timeZone);
   const candidates = cronTimes(cron, after, until, max);

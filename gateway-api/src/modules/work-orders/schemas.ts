@@ -155,7 +155,7 @@ export const scheduleBody = z
   .strictObject({
     id,
     cron: z.string().max(200).openapi({ description: '5-field cron (minute hour day-of-month month day-of-week), read in timeZone' }),
-    timeZone,
+    timeZone: timeZone.openapi({ example: 'Asia/Shanghai' }),
     dayRule: z
       .enum(dayRules)
       .default('any')
@@ -173,7 +173,7 @@ export const scheduleBody = z
   .openapi('WorkOrderScheduleRequest', {
     example: {
       id: 'QUARTERLY-COUNT-A',
-      cron: '0 8 1-7 1,4,7,10 *',
+      cron: '0 8 * 1,4,7,10 *',
       timeZone: 'Asia/Shanghai',
       dayRule: 'first-working-day',
       title: 'Quarterly full count of every A-class location',
@@ -184,7 +184,7 @@ export const scheduleBody = z
 
 const exampleSchedule = {
   id: 'QUARTERLY-COUNT-A',
-  cron: '0 8 1-7 1,4,7,10 *',
+  cron: '0 8 * 1,4,7,10 *',
   timeZone: 'Asia/Shanghai',
   dayRule: 'first-working-day',
   title: 'Quarterly full count of every A-class location',
