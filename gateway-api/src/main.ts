@@ -16,7 +16,7 @@ import { fileWallet } from './identity/wallet.js';
 import { EmbeddedLedger } from './ledger/embedded/index.js';
 import { FabricLedger, loadConnectionBundle } from './ledger/fabric/fabric-ledger.js';
 import type { Identity, LedgerPort } from './ledger/port.js';
-import { alarmsModule, anchoringModule, devicesModule, documentsModule, leavesModule, readingsModule, receiptsModule, rulesModule } from './modules/index.js';
+import { alarmsModule, anchoringModule, devicesModule, documentsModule, leavesModule, readingsModule, receiptsModule, rulesModule, workOrdersModule } from './modules/index.js';
 import { projectorSpec } from './modules/receipts/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { startModules, type GatewayModule, type HealthCheck, type InfrastructureHealth, type ModuleApis } from './platform/module.js';
@@ -47,7 +47,8 @@ export interface Gateway {
 
 /**
  * The gateway's capabilities, in start order: each may use those before it (readings and documents append to the
- * leaves; anchoring cuts checkpoints over them and reads devices for bundles). They stop in reverse.
+ * leaves; anchoring cuts checkpoints over them and reads devices for bundles; work orders read the receipts projection
+ * and the evidence table for visibility and attachments). They stop in reverse.
  */
 export const defaultModules: readonly GatewayModule[] = [
   receiptsModule,
@@ -56,6 +57,7 @@ export const defaultModules: readonly GatewayModule[] = [
   readingsModule,
   documentsModule,
   anchoringModule,
+  workOrdersModule,
   alarmsModule,
   rulesModule,
 ];

@@ -7,7 +7,7 @@ import { parse } from './parse.js';
 /** What a route does on the ledger: a transaction that is ordered and committed, or a query. */
 export type LedgerCall = { readonly kind: 'submit' | 'evaluate'; readonly tx: string };
 
-export type OperationTag = 'Lots' | 'Receipts' | 'Risk events' | 'Devices' | 'Evidence' | 'Documents' | 'Checkpoints' | 'Rules' | 'Alarms';
+export type OperationTag = 'Lots' | 'Receipts' | 'Risk events' | 'Devices' | 'Evidence' | 'Documents' | 'Checkpoints' | 'Rules' | 'Alarms' | 'Work orders';
 
 /** A ledger transaction's place on the ledger, as a write's response reports it. */
 export interface TransactionRef {

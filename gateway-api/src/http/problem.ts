@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { EvidenceError, type EvidenceErrorCode } from '../modules/errors.js';
 import { LedgerError, type LedgerErrorCode } from '../ledger/errors.js';
+import { WorkOrderError, workOrderErrorStatus, type WorkOrderErrorCode } from '../modules/work-orders/errors.js';
 import './locals.js';
 
 /** Problem codes of the HTTP layer itself (the ledger's and the chaincode's codes pass through unchanged). */
@@ -20,7 +21,7 @@ export type HttpProblemCode =
   | 'INTERNAL_ERROR'
   | 'SERVICE_UNAVAILABLE';
 
-export type ProblemCode = HttpProblemCode | LedgerErrorCode | EvidenceErrorCode;
+export type ProblemCode = HttpProblemCode | LedgerErrorCode | EvidenceErrorCode | WorkOrderErrorCode;
 
 /** A refusal with its HTTP status and stable code, rendered as application/problem+json (RFC 9457). */
 export class ApiError extends Error {
@@ -105,6 +106,7 @@ const titles: Readonly<Record<number, string>> = {
 export function toProblem(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof EvidenceError) return new ApiError(evidenceStatus[error.code], error.code, error.message);
+  if (error instanceof WorkOrderError) return new ApiError(workOrderErrorStatus[error.code], error.code, error.message, error.extra);
   if (error instanceof LedgerError) {
     const status = ledgerStatus[error.code];
     const detail = status >= 500 ? 'the ledger could not complete the request' : error.message;

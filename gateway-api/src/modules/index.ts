@@ -6,6 +6,7 @@ import { leafOperations } from './leaves/index.js';
 import { readingOperations } from './readings/index.js';
 import { alarmOperations } from './alarms/index.js';
 import { ruleOperations } from './rules/index.js';
+import { workOrderOperations } from './work-orders/index.js';
 
 export { alarmsModule } from './alarms/index.js';
 export { anchoringModule } from './anchoring/index.js';
@@ -15,6 +16,7 @@ export { leavesModule } from './leaves/index.js';
 export { readingsModule } from './readings/index.js';
 export { receiptsModule } from './receipts/index.js';
 export { rulesModule } from './rules/index.js';
+export { workOrdersModule, workOrdersModuleWith } from './work-orders/index.js';
 
 /** The operations the gateway serves from its own database (evidence, anchoring, supervision): no chaincode stands behind them. */
 export const gatewayOperations: readonly Operation[] = [
@@ -25,4 +27,5 @@ export const gatewayOperations: readonly Operation[] = [
   ...anchoringOperations,
   ...ruleOperations,
   ...alarmOperations,
+  ...workOrderOperations,
 ];

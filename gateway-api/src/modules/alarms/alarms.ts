@@ -8,6 +8,7 @@ import { viewerOf } from '../access.js';
 import { EvidenceError } from '../errors.js';
 import type { AlarmChange, AlarmRecord } from '../rules/engine/index.js';
 import { severityRank } from '../rules/definition.js';
+import type { AlarmWorkOrder } from '../work-orders/index.js';
 import { alarmStore, type AlarmFilter, type StoredAlarm } from './store.js';
 
 /** The format of GET /v1/alarms/{id}/bundle: the alarm, and every reading that raised or cleared it with its proof. */
@@ -34,15 +35,6 @@ export interface AlarmBundle {
   /** The RFC 6962 root over the leaf hashes of the readings that raised it, as its ledger risk event cites it. */
   readonly evidenceRoot: string;
   readonly evidence: readonly EvidenceBundle[];
-}
-
-/** The work order an alarm raises, as the work-orders module takes it. */
-export interface AlarmWorkOrder {
-  readonly alarmId: string;
-  readonly severity: AlarmRecord['severity'];
-  readonly title: string;
-  readonly warehouseId: string;
-  readonly lotId: string | null;
 }
 
 export interface AlarmsOptions {
@@ -119,7 +111,14 @@ export function alarms(options: AlarmsOptions): Alarms {
           owes = true;
         }
         if (rank >= WORK_ORDER_SEVERITY) {
-          await options.raiseWorkOrder?.(tx, { alarmId: alarm.id, severity: alarm.severity, title: alarm.detail, warehouseId: alarm.subject.warehouseId, lotId: alarm.subject.lotId });
+          await options.raiseWorkOrder?.(tx, {
+            alarmId: alarm.id,
+            severity: alarm.severity,
+            title: alarm.detail.slice(0, 200),
+            description: `${alarm.detail} (rule ${alarm.ruleId} v${alarm.ruleVersion.toString()}, alarm ${alarm.id})`,
+            warehouseId: alarm.subject.warehouseId,
+            ...(alarm.subject.lotId === null ? {} : { lotId: alarm.subject.lotId }),
+          });
         }
       }
       if (owes) queueMicrotask(() => options.onActions?.());

@@ -3,12 +3,12 @@ import { serve } from '../../http/operation.js';
 import { startLoop } from '../../platform/loop.js';
 import { defineModule } from '../../platform/module.js';
 import { orNothing } from '../../registry/receipt-registry.js';
-import { alarms as alarmService, type AlarmWorkOrder, type Alarms } from './alarms.js';
+import { alarms as alarmService, type Alarms } from './alarms.js';
 import { covenantStep } from './covenants.js';
 import { operations } from './operations.js';
 import type { AlarmChange, AlarmRecord } from '../rules/engine/index.js';
 
-export { ALARM_BUNDLE_FORMAT, evidenceRootOf, type AlarmBundle, type AlarmView, type AlarmWorkOrder } from './alarms.js';
+export { ALARM_BUNDLE_FORMAT, evidenceRootOf, type AlarmBundle, type AlarmView } from './alarms.js';
 export { riskEventIdOf, riskKindOf, stockCountReferenceOf } from './covenants.js';
 export { operations as alarmOperations } from './operations.js';
 
@@ -46,18 +46,15 @@ const measuredOf = (alarm: AlarmRecord): string => {
 export const alarmsModule = defineModule('alarms', { migrations: ['010_alarms_episodes'] }, async (ctx) => {
   const identity = await ctx.serviceIdentity(supervisionSpec);
   const anchoring = ctx.use('anchoring');
-  let workOrders: { raiseForAlarm?: (tx: Queryable, order: AlarmWorkOrder) => Promise<void> } | undefined;
-  try {
-    workOrders = (ctx as { use(name: string): unknown }).use('work-orders') as typeof workOrders;
-  } catch {
-    workOrders = undefined;
-  }
+  const workOrders = ctx.use('work-orders');
   let wake = (): void => undefined;
   const service = alarmService({
     db: ctx.db,
     clock: ctx.clock,
     evidenceBundle: (evidenceId) => anchoring.bundle(evidenceId),
-    ...(workOrders?.raiseForAlarm ? { raiseWorkOrder: workOrders.raiseForAlarm } : {}),
+    raiseWorkOrder: async (tx, order) => {
+      await workOrders.raiseForAlarm(tx, order, { submittedBy: supervisionSpec.id });
+    },
     onActions: () => wake(),
   });
   const step = covenantStep({ db: ctx.db, registry: ctx.registry, identity: () => Promise.resolve(identity), clock: ctx.clock, logger: ctx.logger, measuredOf });
