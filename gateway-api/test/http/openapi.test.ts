@@ -58,7 +58,8 @@ describe('the OpenAPI document', () => {
     for (const op of all) {
       if ('component' in op.response) continue;
       const example = responseExample(documented.find((entry) => entry.operationId === op.operationId));
-      const result = op.response.safeParse(example);
+      // A response documented whole (a page: `data` and `next`) has its `data` checked.
+      const result = op.response.safeParse(op.documentedResponse === undefined ? example : z.object({ data: z.unknown() }).parse(example).data);
       expect(result.success, `${op.operationId}: ${result.error?.message ?? ''}`).to.equal(true);
       parsed++;
     }

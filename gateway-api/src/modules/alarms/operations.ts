@@ -19,7 +19,11 @@ export const operations = [
     response: schemas.alarmList,
     documentedResponse: {
       description: 'a page of alarms in id order; `next` is the `after` of the next page',
-      schema: { type: 'object', properties: { data: { $ref: '#/components/schemas/AlarmList' }, next: { type: ['string', 'null'] } } },
+      schema: {
+        type: 'object',
+        properties: { data: { $ref: '#/components/schemas/AlarmList' }, next: { type: ['string', 'null'] } },
+        example: { data: [schemas.exampleAlarm], next: null },
+      },
     },
     successStatus: 200,
     run: async ({ query, caller }, alarms) => {

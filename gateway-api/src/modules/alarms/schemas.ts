@@ -5,7 +5,7 @@ import { refId, text } from '../../http/fields.js';
 
 const readingRef = z.object({ evidenceId: z.string(), leafHash: z.string() });
 
-const exampleAlarm = {
+export const exampleAlarm = {
   id: 'alm_3f9a1c2d4e5b6a7980f1e2d3c4b5a697',
   ruleId: 'chilled-sustained-WH-QINGDAO-01',
   ruleVersion: 1,

@@ -43,7 +43,11 @@ export const operations = [
     response: schemas.ruleList,
     documentedResponse: {
       description: 'a page of rules; `next` is the `after` of the next page',
-      schema: { type: 'object', properties: { data: { $ref: '#/components/schemas/RuleList' }, next: { type: ['string', 'null'] } } },
+      schema: {
+        type: 'object',
+        properties: { data: { $ref: '#/components/schemas/RuleList' }, next: { type: ['string', 'null'] } },
+        example: { data: [schemas.exampleRule], next: null },
+      },
     },
     successStatus: 200,
     run: async ({ query, caller }, { rules }) => {

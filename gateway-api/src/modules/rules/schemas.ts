@@ -16,7 +16,7 @@ export const exampleDefinition = {
 
 export const ruleBody = ruleDefinition.openapi('RuleDefinition', { example: exampleDefinition });
 
-const exampleRule = {
+export const exampleRule = {
   ruleId: 'chilled-sustained-WH-QINGDAO-01',
   version: 1,
   hash: '5d41402abc4b2a76b9719d911017c592ae2b7f10d1cb7a3ef6bd6ddc7e3a2c01',
