@@ -12,7 +12,7 @@ describe('Rules engine: determinism', function () {
     this.timeout(120_000);
     const rules = [...templateRules('frozen', scope), ...templateRules('chilled', { commodity: 'frozen shrimp' })].map((definition) => versionOf(definition));
     const items = generatedLog(prng(seed ^ 0xde7e), 100_000, rules);
-    expect(jcs(generatedLog(prng(seed ^ 0xde7e), 100_000, rules)), 'the generator is seeded').to.equal(jcs(items));
+    expect(JSON.stringify(generatedLog(prng(seed ^ 0xde7e), 100_000, rules)), 'the generator is seeded').to.equal(JSON.stringify(items));
 
     const first = replay(items);
     const second = replay(items);
