@@ -62,3 +62,45 @@ export function finalAlarms(changes: readonly AlarmChange[]): Map<string, AlarmR
 }
 
 export const scope = { warehouseId: 'WH-1' } as const;
+
+/**
+ * A seeded cold-chain log: four freezers reporting every minute (random walk around −21 °C), warm excursions of 20 to
+ * 90 min, readings held back and sent up to 3 min late, silences of 20 to 40 min, sequence gaps, and a tick every 50
+ * readings. Two calls with the same seed give the same log.
+ */
+export function generatedLog(random: { next(): number; int(bound: number): number }, count: number, rules: readonly RuleVersion[]): EngineInput[] {
+  const log = new Log().rules(...rules);
+  const devices = ['dev-1', 'dev-2', 'dev-3', 'dev-4'].map((deviceId) => ({ deviceId, ts: t0, temp: -19, excursion: 0, seq: 0, held: [] as { ts: number; temp: number; seq: number; due: number }[] }));
+  let emitted = 0;
+  let step = 0;
+  while (emitted < count) {
+    const device = devices[step % devices.length];
+    step++;
+    if (device === undefined) continue;
+    device.ts += minute;
+    if (random.next() < 0.0005) device.ts += (20 + random.int(21)) * minute;
+    if (device.excursion === 0 && random.next() < 0.002) device.excursion = 20 + random.int(71);
+    const target = device.excursion > 0 ? -10 : -21;
+    if (device.excursion > 0) device.excursion--;
+    device.temp = Math.round((device.temp + (target - device.temp) * 0.2 + (random.next() - 0.5) * 0.6) * 100) / 100;
+    let seqGapFrom: number | null = null;
+    if (random.next() < 0.001) {
+      seqGapFrom = device.seq + 1;
+      device.seq += 3;
+    }
+    device.seq++;
+    const due = device.held.filter((h) => h.due <= device.seq);
+    device.held = device.held.filter((h) => h.due > device.seq);
+    if (random.next() < 0.01 && seqGapFrom === null) device.held.push({ ts: device.ts, temp: device.temp, seq: device.seq, due: device.seq + 1 + random.int(3) });
+    else {
+      log.reading(device.ts, 'temperature', device.temp, { deviceId: device.deviceId, seq: device.seq, seqGapFrom });
+      emitted++;
+    }
+    for (const h of due) {
+      log.reading(h.ts, 'temperature', h.temp, { deviceId: device.deviceId, seq: h.seq });
+      emitted++;
+    }
+    if (step % 50 === 0) log.tick(Math.max(...devices.map((d) => d.ts)) + 30_000);
+  }
+  return log.items;
+}
