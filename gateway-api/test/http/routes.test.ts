@@ -2,7 +2,7 @@ import { lot as lotSchema, riskEvent } from '@wr/chaincode/model';
 import { encumbrance, historyEntry, receiptView } from '@wr/chaincode/responses';
 import { expect } from 'chai';
 import { z } from 'zod';
-import { evidenceOperations } from '../../src/modules/index.js';
+import { evidenceOperations, supervisionOperations } from '../../src/modules/index.js';
 import { operations } from '../../src/modules/receipts/operations.js';
 import { testDatabases } from '../support/postgres.js';
 import { expectProblem, parseProblem, uid, useGateway, validBody, type BodyContext } from './helpers.js';
@@ -217,7 +217,7 @@ for (const target of targets) {
         .parse(reply.body);
       expect(document.openapi).to.equal('3.1.0');
       const documented = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((op) => op.operationId));
-      expect(documented.sort()).to.deep.equal([...operations.map((op) => op.operationId), ...evidenceOperations.map((op) => op.operationId), 'listReceipts'].sort());
+      expect(documented.sort()).to.deep.equal([...operations.map((op) => op.operationId), ...evidenceOperations.map((op) => op.operationId), ...supervisionOperations.map((op) => op.operationId), 'listReceipts'].sort());
     });
 
     it('GET /docs/ serves the API page, which reads /openapi.json', async () => {
