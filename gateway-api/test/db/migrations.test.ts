@@ -61,7 +61,7 @@ for (const target of await testDatabases()) {
 
     it('applies every migration file once, in version order, recording its name and checksum', async () => {
       const files = await readMigrations();
-      expect(files.map((file) => file.version)).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+      expect(files.map((file) => file.version)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 9]);
       const rows = await recordedMigrations(db);
       expect(rows.map(({ version, name, checksum }) => ({ version, name, checksum }))).to.deep.equal(
         files.map(({ version, name, checksum }) => ({ version, name, checksum })),
@@ -108,7 +108,9 @@ for (const target of await testDatabases()) {
 
     // Last: it records a migration the package does not have, so the default folder is refused from here on.
     it('two starters migrating at once apply a new migration exactly once', async () => {
-      const next = (await recordedMigrations(db)).length + 1;
+      // After the highest version: numbers are handed out per module, so the sequence may have a gap for a while.
+      const applied = (await recordedMigrations(db)).map((row) => row.version);
+      const next = Math.max(0, ...applied) + 1;
       const extended = await changedCopy((dir) =>
         writeFile(
           join(dir, `${next.toString().padStart(3, '0')}_probe.sql`),
@@ -126,7 +128,7 @@ for (const target of await testDatabases()) {
       }
       const probe = z.array(z.object({ n: z.number() })).parse(await db.query('SELECT n FROM migration_probe'));
       expect(probe).to.deep.equal([{ n: 1 }]);
-      expect((await recordedMigrations(db)).map((row) => row.version)).to.deep.equal(Array.from({ length: next }, (_, index) => index + 1));
+      expect((await recordedMigrations(db)).map((row) => row.version)).to.deep.equal([...applied, next]);
     });
   });
 }
