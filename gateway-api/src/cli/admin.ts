@@ -9,6 +9,7 @@ import { openDevCa, type DevCa } from '../identity/dev-ca.js';
 import { loadConnectionBundle } from '../ledger/fabric/fabric-ledger.js';
 import { devCaEnrolment, ensureIdentity, mspOf, type OrgKey } from '../identity/dev-identities.js';
 import { fileWallet } from '../identity/wallet.js';
+import { replay } from '../modules/rules/index.js';
 
 const usage = `Usage: npm run admin -- <command> [options]
 
@@ -21,6 +22,9 @@ Commands:
   tokens [<identity-id>]                       list tokens (never their values)
   revoke-token <token-id>                      revoke a token at once
   disable <identity-id>                        disable an identity and with it all its tokens
+  replay-rules                                 replay the stored evidence through the rule versions that were in
+                                               force and compare the alarms with the stored alarm log byte for byte
+                                               (exit 1 when they differ)
 
 Uses DATA_DIR and DATABASE_URL like the gateway. With the embedded database the gateway must be stopped.`;
 
@@ -88,6 +92,19 @@ async function main(argv: string[]): Promise<void> {
         if (!target) throw new UsageError('disable needs an identity id');
         if (!(await identities.disableIdentity(target))) throw new UsageError(`no active identity ${target}`);
         console.log(`disabled ${target}`);
+        break;
+      }
+      case 'replay-rules': {
+        const result = await replay(db);
+        console.log(`replayed ${result.readings.toString()} readings and ${result.inputs.toString()} logged inputs: ${result.changes.toString()} alarm changes (stored ${result.storedChanges.toString()})`);
+        console.log(`digest ${result.digest}`);
+        if (result.identical) {
+          console.log('identical: the stored alarm log is reproduced byte for byte');
+        } else {
+          const difference = result.firstDifference;
+          console.log(`DIFFERENT at change ${String(difference?.index)}:\n  replayed ${difference?.replayed ?? '(none)'}\n  stored   ${difference?.stored ?? '(none)'}`);
+          process.exitCode = 1;
+        }
         break;
       }
       default:

@@ -4,6 +4,7 @@ import { ManualClock } from '../../src/testing/manual-clock.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { testDatabases } from '../support/postgres.js';
 import { expectProblem } from '../http/helpers.js';
+import { run } from '../support/process.js';
 import { alarmReply, alarmsSeen, minute, pledgedLot, placedDevice, ruleListReply, series, submit } from './support.js';
 
 const targets = await testDatabases();
@@ -11,6 +12,29 @@ const targets = await testDatabases();
 const encumbranceReply = z.object({
   data: z.looseObject({ freezes: z.array(z.looseObject({ riskEventId: z.string().nullable().optional() })), openRiskEvents: z.array(z.looseObject({ id: z.string(), severity: z.string() })) }),
 });
+const workOrderShape = z.looseObject({
+  id: z.string(),
+  priority: z.string(),
+  severity: z.string().nullable(),
+  state: z.string(),
+  lotId: z.string().nullable(),
+  sla: z.looseObject({ acknowledge: z.looseObject({ breached: z.boolean() }) }),
+  history: z.array(z.looseObject({ action: z.string(), escalation: z.looseObject({ percent: z.number() }).optional() })),
+});
+const workOrderList = z.object({ data: z.array(workOrderShape) });
+const workOrderReply = z.object({ data: workOrderShape });
+
+/** Polls `probe` until it gives a value (the background loops run on their own). */
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 const riskEventsReply = z.object({ data: z.array(z.looseObject({ id: z.string(), kind: z.string(), severity: z.string(), status: z.string(), alarm: z.looseObject({ alarmId: z.string(), ruleHash: z.string(), evidenceRoot: z.string() }).optional() })) });
 
 for (const target of targets) {
@@ -90,6 +114,36 @@ for (const target of targets) {
       expectProblem(await gw().request('lender.officer', 'POST', `/v1/alarms/${critical.id}/acknowledgement`, { body: {} }), 403, 'FORBIDDEN');
       expectProblem(await gw().request('custodian.supervisor', 'POST', `/v1/alarms/${critical.id}/shelving`, { body: { forMs: 60_000 } }), 409, 'ALARM_NOT_SHELVABLE');
 
+      // Exactly one work order for the episode; its SLA breaches on the controllable clock and the ladder escalates.
+      const orders = workOrderList.parse((await gw().request('custodian.auditor', 'GET', `/v1/work-orders?alarmId=${critical.id}`)).body).data;
+      expect(orders, 'one work order per alarm episode').to.have.length(1);
+      const order = orders[0];
+      if (order === undefined) expect.fail('no work order');
+      expect(order).to.deep.include({ priority: 'P1', severity: 'critical', state: 'OPEN', lotId: lot.lotId });
+      expect((await gw().request('lender.officer', 'GET', `/v1/work-orders/${order.id}`)).status, 'the lender sees the work order on its pledged lot').to.equal(200);
+      clock.advance(31 * minute);
+      const escalated = await until(async () => {
+        const current = workOrderReply.parse((await gw().request('custodian.auditor', 'GET', `/v1/work-orders/${order.id}`)).body).data;
+        return current.history.filter((entry) => entry.action === 'escalate').length >= 3 ? current : undefined;
+      });
+      expect(escalated.sla.acknowledge.breached).to.equal(true);
+      expect(escalated.history.filter((entry) => entry.action === 'escalate').map((entry) => entry.escalation?.percent)).to.deep.equal([50, 80, 100]);
+
+      // Four eyes on a critical alarm's work order: whoever resolves it cannot close it.
+      const step = async (who: string, action: string, body: unknown, status = 200) => {
+        const reply = await gw().request(who, 'POST', `/v1/work-orders/${order.id}/${action}`, { body });
+        expect(reply.status, `${action} as ${who}: ${reply.text.slice(0, 300)}`).to.equal(status);
+        return reply;
+      };
+      await step('custodian.supervisor', 'assignment', { assignee: 'custodian.supervisor' });
+      await step('custodian.supervisor', 'start', { note: 'on site' });
+      await step('custodian.supervisor', 'resolution', { note: 'door seal replaced; room back at 3 °C' });
+      expectProblem(await step('custodian.supervisor', 'closure', {}, 403), 403, 'FOUR_EYES');
+      await step('custodian.supervisor', 'reopening', { note: 'a second pair of eyes: redo the check', assignee: 'custodian.clerk' });
+      await step('custodian.clerk', 'start', { note: 'on site' });
+      await step('custodian.clerk', 'resolution', { note: 'seal checked, readings stable since 03:05' });
+      await step('custodian.supervisor', 'closure', { note: 'readings checked since the repair' });
+
       // The existing resolution path lifts the hold.
       const resolved = await gw().request('custodian.supervisor', 'POST', `/v1/risk-events/${recorded?.id ?? ''}/resolution`, { body: { resolution: 'goods inspected, within tolerance' } });
       expect(resolved.status, resolved.text).to.equal(200);
@@ -113,6 +167,29 @@ for (const target of targets) {
       const ids = [...alarm.raisedBy, ...alarm.clearedBy].map((reading) => reading.evidenceId);
       expect(bundle.evidence.map((each) => each.evidence.id)).to.deep.equal([...new Set(ids)]);
       for (const each of bundle.evidence) expect(each.format).to.equal('wr-evidence-bundle/1');
+    });
+
+    it('npm run admin -- replay-rules reproduces the stored alarm log, and exits 1 naming the first change a tampered log lacks', async () => {
+      let replayed = { code: null as number | null, output: '' };
+      let tampered = { code: null as number | null, output: '' };
+      const env = { DATA_DIR: gw().dataDir, ...(target.options.databaseUrl ? { DATABASE_URL: target.options.databaseUrl } : {}) };
+      gateway = await gw().restart(async () => {
+        const admin = run('admin.js', ['replay-rules'], env);
+        replayed = { code: await admin.exited, output: admin.output() };
+        const db = await target.open();
+        try {
+          await db.query("UPDATE alarm_changes SET change_jcs = change_jcs || ' ' WHERE seq = (SELECT max(seq) FROM alarm_changes)");
+          const again = run('admin.js', ['replay-rules'], env);
+          tampered = { code: await again.exited, output: again.output() };
+          await db.query("UPDATE alarm_changes SET change_jcs = rtrim(change_jcs, ' ') WHERE seq = (SELECT max(seq) FROM alarm_changes)");
+        } finally {
+          await db.close();
+        }
+      });
+      expect(replayed.code, replayed.output).to.equal(0);
+      expect(replayed.output).to.match(/identical: the stored alarm log is reproduced byte for byte/);
+      expect(tampered.code, tampered.output).to.equal(1);
+      expect(tampered.output).to.match(/DIFFERENT at change \d+/);
     });
 
     it('replay through the API gives the stored alarm log byte for byte', async () => {

@@ -1,6 +1,10 @@
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { jcsBytes, sha256 } from '@wr/anchor';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+
+// zod 4 gives each schema its methods when it is made: `.openapi` (for the OpenAPI document) must be there first.
+extendZodWithOpenApi(z);
 
 /**
  * Rule definitions: the body of `POST /v1/rules` (docs/design.md section 9, docs/rules-engine.md).

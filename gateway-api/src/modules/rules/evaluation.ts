@@ -5,7 +5,7 @@ import type { Database, Queryable } from '../../db/database.js';
 import { int8Number, parseOptionalRow, parseRows } from '../../db/rows.js';
 import type { Clock } from '../../platform/clock.js';
 import type { StepOutcome } from '../../platform/loop.js';
-import { createEngine, type AlarmChange, type Engine, type EngineInput, type EngineState } from './engine/index.js';
+import { createEngine, engineState, type AlarmChange, type Engine, type EngineInput } from './engine/index.js';
 import { ruleStore } from './store.js';
 import type { RuleVersion } from './definition.js';
 
@@ -152,7 +152,7 @@ export function evaluation(options: EvaluationOptions): Evaluation {
           );
           if (row === undefined) throw new Error('rule_engine_state has no row');
           const reuse = cached !== undefined && cached.cursor === row.leaf_cursor;
-          const engine = reuse ? cached!.engine : createEngine((row.state.engine ?? undefined) as EngineState | undefined);
+          const engine = reuse ? cached!.engine : createEngine(row.state.engine === null || row.state.engine === undefined ? undefined : engineState.parse(row.state.engine));
           const driver: DriverState = reuse ? structuredClone(cached!.driver) : row.state.driver;
           cached = undefined;
           await options.beforeStep?.(tx);
