@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: a full scenario against the running gateway, over HTTP, printing each step: the warehouse issues a
  * receipt, the borrower pledges it, the lender verifies and releases part, the released goods are delivered; then a
- * cold-store sensor's signed readings are ingested, anchored, and their court bundle verified against the chain.
+ * cold-store sensor's signed readings are ingested, anchored, and their court bundle verified against the chain; and
+ * the supervision story: an excursion on a pledged chilled lot, its alarms, risk event, hold, work order and bundle.
  * DEMO_URL (default http://HOST:PORT of the gateway's defaults) and DATA_DIR (for dev-tokens.json) locate the service.
  */
 import { jcsBytes, verifyBundle } from '@wr/anchor';
@@ -90,7 +91,124 @@ async function main(): Promise<void> {
   const verdict = await verifyBundle(bundle, { rpcUrl });
   for (const check of verdict.checks) console.log(`    ${check.status.padEnd(8)} ${check.name.padEnd(17)} ${check.reason}`);
   if (!verdict.ok) throw new Error('the bundle did not verify');
+
+  await coldStore(call, step, tokens, rpcUrl);
   console.log('\nDemo complete.');
+}
+
+type Call = (who: string, method: 'GET' | 'POST', path: string, body?: unknown, expect?: string) => Promise<unknown>;
+
+/** Polls `probe` every 250 ms until it gives a value, for at most a minute. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  for (let attempt = 0; attempt < 240; attempt++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const alarmList = z.object({
+  data: z.array(
+    z.object({
+      id: z.string(),
+      ruleId: z.string(),
+      severity: z.string(),
+      status: z.string(),
+      detail: z.string(),
+      startedAt: z.string(),
+      clearedAt: z.string().nullable(),
+      stats: z.object({ max: z.number().nullable(), mktC: z.number().optional(), outOfRangeMs: z.number() }).loose(),
+      ledger: z.array(z.object({ action: z.string(), status: z.string() })),
+    }),
+  ),
+});
+
+/**
+ * The supervision story (docs/supervision.md): a chilled-shrimp lot pledged to the bank, a probe that signs every
+ * reading, an excursion of 45 minutes at 9 °C; the default rules raise alarms, the critical one is recorded on the
+ * ledger and holds the receipt, the bank sees it, a work order runs its course, the hold is lifted the usual way, and
+ * the alarm's court bundle is verified against the chain.
+ */
+async function coldStore(call: Call, step: (title: string) => void, tokens: Record<string, string>, rpcUrl: string): Promise<void> {
+  const warehouse = `WH-COLD-${run}`;
+  const lot = `LOT-COLD-${run}`;
+  const receipt = `WR-COLD-${run}`;
+  step('8. A chilled store: 20 t of shrimp, a receipt of 18 t to alice, pledged to the bank; a signing probe placed on the lot');
+  await call('custodian.clerk', 'POST', '/lots', { id: lot, warehouseId: warehouse, location: 'Cold room 3', commodity: 'chilled shrimp', unit: 't', quantity: '20' });
+  await call('custodian.clerk', 'POST', '/receipts', { id: receipt, lotId: lot, owner: 'alice', quantity: '18' });
+  await call('custodian.supervisor', 'POST', `/receipts/${receipt}/confirm`);
+  await call('borrower.alice', 'POST', `/receipts/${receipt}/pledge-request`, { lender: 'LenderMSP', loanReference: `LOAN-COLD-${run}`, loanAmount: '900000', currency: 'CNY' });
+  await call('lender.officer', 'POST', `/receipts/${receipt}/pledge-acceptance`, {});
+  const probe = `PROBE-${run}`;
+  const keys = generateKeyPairSync('ed25519');
+  await call('custodian.supervisor', 'POST', '/devices', { id: probe, warehouseId: warehouse, kind: 'temperature', algorithm: 'Ed25519', publicKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+  await call('custodian.supervisor', 'POST', `/devices/${probe}/placement`, { lotId: lot, location: 'Cold room 3, rack A, pallet height' });
+
+  step('9. The probe signs one reading a minute: 10 min at 2.8 °C, 45 min at 9.1 °C (the door was left open), then 20 min at 3.0 °C');
+  const start = Date.now() - 90 * 60_000;
+  const values = [...Array<number>(10).fill(2.8), ...Array<number>(45).fill(9.1), ...Array<number>(20).fill(3.0)];
+  const items = values.map((value, index) => {
+    const envelope = { deviceId: probe, seq: index + 1, ts: new Date(start + index * 60_000).toISOString(), readings: [{ sensor: 'probe-1', kind: 'temperature', value, unit: 'Cel' }], attachments: [] };
+    return { envelope, signature: sign(null, jcsBytes(envelope), keys.privateKey).toString('base64') };
+  });
+  await call('custodian.device-gateway', 'POST', '/evidence', { items });
+
+  step('10. The rules raise one alarm per episode; the critical one is recorded on the ledger and holds the pledged receipt');
+  const alarms = await until('the critical alarm on the ledger', async () => {
+    const found = alarmList.parse(await call('custodian.auditor', 'GET', `/alarms?lotId=${lot}`));
+    const critical = found.data.find((alarm) => alarm.severity === 'critical');
+    return critical?.ledger.some((action) => action.status === 'done') ? found.data : undefined;
+  });
+  const rules = z.object({ data: z.array(z.object({ ruleId: z.string() })) }).parse(await call('custodian.auditor', 'GET', '/rules?limit=1000'));
+  console.log(`    the new warehouse got the default chilled rules with its first device: ${rules.data.filter((rule) => rule.ruleId.includes(warehouse)).map((rule) => rule.ruleId.split('-wh-')[0]).join(', ')}`);
+  for (const alarm of alarms) {
+    console.log(`    ${alarm.severity.padEnd(8)} ${alarm.ruleId.split('-wh-')[0]?.padEnd(18) ?? ''} ${alarm.status.padEnd(7)} ${alarm.detail} (max ${String(alarm.stats.max)} °C, MKT ${alarm.stats.mktC?.toFixed(2) ?? '-'} °C, ${Math.round(alarm.stats.outOfRangeMs / 60_000).toString()} min out of range)`);
+  }
+  const critical = alarms.find((alarm) => alarm.severity === 'critical');
+  if (critical === undefined) throw new Error('no critical alarm');
+
+  step('11. What the bank sees: the alarm, the risk event on the ledger, and the hold in its encumbrance check');
+  await call('lender.officer', 'GET', `/alarms/${critical.id}`);
+  const events = z
+    .object({ data: z.array(z.object({ id: z.string(), kind: z.string(), severity: z.string(), alarm: z.object({ alarmId: z.string(), ruleHash: z.string(), evidenceRoot: z.string() }).optional() })) })
+    .parse(await call('lender.officer', 'GET', `/receipts/${receipt}/risk-events`));
+  for (const each of events.data) console.log(`    risk event ${each.id}: ${each.kind}, ${each.severity}`);
+  const event = events.data.find((each) => each.alarm?.alarmId === critical.id);
+  if (event === undefined) throw new Error('no risk event for the alarm');
+  console.log(`    the critical one cites rule ${event.alarm?.ruleHash.slice(0, 12) ?? ''}… and evidence root ${event.alarm?.evidenceRoot.slice(0, 14) ?? ''}…`);
+  const held = z.object({ data: z.object({ frozen: z.boolean() }) }).parse(await call('lender.officer', 'GET', `/receipts/${receipt}/encumbrance`));
+  console.log(`    ${receipt} frozen: ${String(held.data.frozen)}`);
+  await call('borrower.alice', 'POST', `/receipts/${receipt}/withdrawal-request`, undefined, 'FROZEN');
+
+  step('12. The work order of the episode: its SLA, the repair by the clerk, the closure by the supervisor (four eyes)');
+  const orders = z.object({ data: z.array(z.object({ id: z.string(), priority: z.string(), sla: z.object({ acknowledge: z.object({ dueAt: z.string().nullable() }), resolve: z.object({ dueAt: z.string().nullable() }) }) })) }).parse(await call('custodian.auditor', 'GET', `/work-orders?alarmId=${critical.id}`));
+  const order = orders.data[0];
+  if (order === undefined) throw new Error('no work order for the alarm');
+  console.log(`    ${order.id}: ${order.priority}, acknowledge by ${order.sla.acknowledge.dueAt ?? '-'}, resolve by ${order.sla.resolve.dueAt ?? '-'}`);
+  await call('custodian.supervisor', 'POST', `/work-orders/${order.id}/assignment`, { assignee: 'custodian.clerk' });
+  await call('custodian.clerk', 'POST', `/work-orders/${order.id}/start`, { note: 'on site: door closer broken' });
+  await call('custodian.clerk', 'POST', `/work-orders/${order.id}/resolution`, { note: 'door closer replaced; room back at 3 °C' });
+  await call('custodian.supervisor', 'POST', `/work-orders/${order.id}/closure`, { note: 'readings stable since the repair' });
+  await call('custodian.supervisor', 'POST', `/alarms/${critical.id}/acknowledgement`, { note: 'goods inspected: within tolerance' });
+  step('13. The custodian resolves the risk event the usual way, which lifts the hold');
+  await call('custodian.supervisor', 'POST', `/risk-events/${event.id}/resolution`, { resolution: 'excursion 45 min at 9 °C; goods inspected and released' });
+  const lifted = z.object({ data: z.object({ frozen: z.boolean() }) }).parse(await call('lender.officer', 'GET', `/receipts/${receipt}/encumbrance`));
+  console.log(`    ${receipt} frozen: ${String(lifted.data.frozen)}`);
+
+  step('14. The alarm bundle for a court: every reading that raised and cleared it, each with its proof, checked against the chain');
+  const bundle = await until('the alarm bundle', async () => {
+    const reply = await fetch(`${base}/v1/alarms/${critical.id}/bundle`, { headers: { authorization: `Bearer ${tokens['lender.auditor'] ?? ''}` } });
+    if (reply.status === 409) return undefined;
+    if (reply.status !== 200) throw new Error(`alarm bundle: HTTP ${reply.status.toString()}`);
+    return z.object({ data: z.object({ format: z.string(), evidence: z.array(z.unknown()) }) }).parse(await reply.json()).data;
+  });
+  for (const evidence of bundle.evidence) {
+    const verdict = await verifyBundle(evidence, { rpcUrl });
+    console.log(`    ${verdict.ok ? 'VALID  ' : 'INVALID'} ${z.object({ evidence: z.object({ id: z.string() }) }).parse(evidence).evidence.id}`);
+    if (!verdict.ok) throw new Error('an alarm reading did not verify');
+  }
+  console.log(`    ${bundle.format}: ${bundle.evidence.length.toString()} readings, all VALID (\`npx wr-verify\` checks each the same way)`);
 }
 
 main().catch((error: unknown) => {
