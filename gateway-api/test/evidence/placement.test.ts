@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { z } from 'zod';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { testDatabases } from '../support/postgres.js';
 import { expectProblem, uid } from '../http/helpers.js';
 import { TestDevice } from './devices.js';
@@ -17,20 +17,7 @@ const batchReply = z.object({ data: z.object({ items: z.array(z.looseObject({ st
 for (const target of targets) {
   describe(`Device placement on ${target.name}`, function () {
     this.timeout(60_000);
-    let gateway: TestGateway | undefined;
-    before(async function () {
-      this.timeout(120_000);
-      gateway = await startTestGateway(target);
-    });
-    after(async function () {
-      this.timeout(60_000);
-      await gateway?.close();
-      await target.cleanup();
-    });
-    const gw = (): TestGateway => {
-      if (gateway === undefined) throw new Error('the gateway is not running');
-      return gateway;
-    };
+    const gw = useTestGateway(target);
 
     const lot = async (warehouseId: string): Promise<string> => {
       const id = uid('LOT-P');
@@ -115,7 +102,7 @@ for (const target of targets) {
       expect((await place('custodian.supervisor', sensor.id, { location: 'dock 3' })).status).to.equal(201);
       const refusals: unknown[] = [];
       // Read while the gateway is stopped: PGlite serves one process.
-      gateway = await gw().restart(async () => {
+      await gw.restart(async () => {
         const db = await target.open();
         try {
           for (const sql of ['UPDATE device_placements SET location = $2 WHERE device_id = $1', 'DELETE FROM device_placements WHERE device_id = $1 AND $2::text IS NOT NULL']) {

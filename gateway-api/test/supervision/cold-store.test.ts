@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { z } from 'zod';
 import { ManualClock } from '../../src/testing/manual-clock.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { testDatabases } from '../support/postgres.js';
 import { expectProblem } from '../http/helpers.js';
 import { run } from '../support/process.js';
@@ -40,21 +40,8 @@ const riskEventsReply = z.object({ data: z.array(z.looseObject({ id: z.string(),
 for (const target of targets) {
   describe(`A cold store watched end to end on ${target.name}: readings, alarms, ledger risk events and holds`, function () {
     this.timeout(120_000);
-    let gateway: TestGateway | undefined;
     const clock = new ManualClock(new Date());
-    before(async function () {
-      this.timeout(120_000);
-      gateway = await startTestGateway(target, { RULES_DEFAULT_TEMPLATES: 'chilled' }, { clock });
-    });
-    after(async function () {
-      this.timeout(60_000);
-      await gateway?.close();
-      await target.cleanup();
-    });
-    const gw = (): TestGateway => {
-      if (gateway === undefined) throw new Error('the gateway is not running');
-      return gateway;
-    };
+    const gw = useTestGateway(target, { RULES_DEFAULT_TEMPLATES: 'chilled' }, { clock });
 
     it('a new warehouse starts supervised: its first device brings the chilled rules, owned by the custodian', async () => {
       const lot = await pledgedLot(gw());
@@ -173,7 +160,7 @@ for (const target of targets) {
       let replayed = { code: null as number | null, output: '' };
       let tampered = { code: null as number | null, output: '' };
       const env = { DATA_DIR: gw().dataDir, ...(target.options.databaseUrl ? { DATABASE_URL: target.options.databaseUrl } : {}) };
-      gateway = await gw().restart(async () => {
+      await gw.restart(async () => {
         const admin = run('admin.js', ['replay-rules'], env);
         replayed = { code: await admin.exited, output: admin.output() };
         const db = await target.open();

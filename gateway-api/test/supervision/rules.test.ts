@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { z } from 'zod';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { testDatabases } from '../support/postgres.js';
 import { expectProblem, uid } from '../http/helpers.js';
 import { pledgedLot, ruleListReply, ruleReply } from './support.js';
@@ -12,20 +12,7 @@ const problemPaths = z.object({ errors: z.array(z.looseObject({ path: z.string()
 for (const target of targets) {
   describe(`Supervision rules on ${target.name}: versions, owners and refusals`, function () {
     this.timeout(60_000);
-    let gateway: TestGateway | undefined;
-    before(async function () {
-      this.timeout(120_000);
-      gateway = await startTestGateway(target);
-    });
-    after(async function () {
-      this.timeout(60_000);
-      await gateway?.close();
-      await target.cleanup();
-    });
-    const gw = (): TestGateway => {
-      if (gateway === undefined) throw new Error('the gateway is not running');
-      return gateway;
-    };
+    const gw = useTestGateway(target);
     const threshold = (id: string, scope: Record<string, string>, raise = 4) => ({
       id,
       scope,

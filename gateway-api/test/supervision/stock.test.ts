@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { z } from 'zod';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { testDatabases } from '../support/postgres.js';
 import { expectProblem, uid } from '../http/helpers.js';
 import { alarmsSeen, minute, placedDevice, pledgedLot, series, submit } from './support.js';
@@ -13,20 +13,7 @@ const encumbranceReply = z.object({ data: z.looseObject({ frozen: z.boolean() })
 for (const target of targets) {
   describe(`Stock reconciliation on ${target.name}: load cells against the receipted quantity, through the stock-count path`, function () {
     this.timeout(120_000);
-    let gateway: TestGateway | undefined;
-    before(async function () {
-      this.timeout(120_000);
-      gateway = await startTestGateway(target);
-    });
-    after(async function () {
-      this.timeout(60_000);
-      await gateway?.close();
-      await target.cleanup();
-    });
-    const gw = (): TestGateway => {
-      if (gateway === undefined) throw new Error('the gateway is not running');
-      return gateway;
-    };
+    const gw = useTestGateway(target);
 
     it("a forklift's transient raises nothing; a sustained shortfall is counted on the ledger, holds the receipt and caps new receipts at the measured stock", async () => {
       const lot = await pledgedLot(gw(), { quantity: '1000', receipted: '800' });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { z } from 'zod';
 import { demoIdentities } from '../../src/identity/dev-identities.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { testDatabases } from '../support/postgres.js';
 import { uid } from '../http/helpers.js';
 import { alarmListReply, minute, placedDevice, pledgedLot, ruleListReply, series, submit, type PledgedLot } from './support.js';
@@ -11,20 +11,7 @@ const targets = await testDatabases();
 for (const target of targets) {
   describe(`Who sees supervision on ${target.name}: every demo identity over every alarm and rule route`, function () {
     this.timeout(120_000);
-    let gateway: TestGateway | undefined;
-    before(async function () {
-      this.timeout(120_000);
-      gateway = await startTestGateway(target);
-    });
-    after(async function () {
-      this.timeout(60_000);
-      await gateway?.close();
-      await target.cleanup();
-    });
-    const gw = (): TestGateway => {
-      if (gateway === undefined) throw new Error('the gateway is not running');
-      return gateway;
-    };
+    const gw = useTestGateway(target);
 
     /** A lot of `owner`'s, pledged to the lender when `pledged`, with a rule on it and one alarm raised by it. */
     async function watchedLot(owner: string, pledged: boolean): Promise<PledgedLot & { ruleId: string; alarmId: string }> {

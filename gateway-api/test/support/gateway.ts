@@ -103,3 +103,32 @@ async function start(target: TestDatabase, env: Readonly<Record<string, string>>
     },
   };
 }
+
+/** A running test gateway, as a suite's tests reach it. */
+export interface GatewayHandle {
+  (): TestGateway;
+  /** Restarts it on the same data (see TestGateway.restart); later calls reach the new one. */
+  restart(whileStopped?: () => Promise<void>): Promise<TestGateway>;
+}
+
+/**
+ * Starts the gateway over `target` before the suite's tests, and closes it and removes the database after them; the
+ * handle gives the running gateway inside the tests.
+ */
+export function useTestGateway(target: TestDatabase, env: Readonly<Record<string, string>> = {}, options: GatewayOptions = {}): GatewayHandle {
+  let gateway: TestGateway | undefined;
+  before(async function () {
+    this.timeout(120_000);
+    gateway = await startTestGateway(target, env, options);
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await gateway?.close();
+    await target.cleanup();
+  });
+  const running = (): TestGateway => {
+    if (gateway === undefined) throw new Error(`the gateway on ${target.name} is not running`);
+    return gateway;
+  };
+  return Object.assign(running, { restart: async (whileStopped?: () => Promise<void>) => (gateway = await running().restart(whileStopped)) });
+}
