@@ -1,3 +1,4 @@
+import { z } from 'zod';
 /** A work order's states, its one transition table, and the history entries every change appends. */
 
 export const workOrderStates = ['OPEN', 'ASSIGNED', 'IN_PROGRESS', 'WAITING', 'RESOLVED', 'CLOSED'] as const;
@@ -87,3 +88,17 @@ export function raised(priority: Priority): Priority {
 
 /** The priority an alarm of this severity raises its work order with. */
 export const priorityOfSeverity: Readonly<Record<Severity, Priority>> = { critical: 'P1', major: 'P2', warning: 'P3', info: 'P4' };
+
+/** A history entry as stored and as the API shows it. */
+export const historyEntrySchema: z.ZodType<HistoryEntry> = z.object({
+  at: z.string(),
+  actor: z.string(),
+  action: z.enum(historyActions),
+  from: z.enum(workOrderStates).nullable(),
+  to: z.enum(workOrderStates),
+  note: z.string().optional(),
+  evidenceIds: z.array(z.string()).optional(),
+  priority: z.enum(priorities).optional(),
+  assignee: z.string().optional(),
+  escalation: z.object({ clock: z.enum(slaClocks), percent: z.number(), action: z.enum(escalationActions) }).optional(),
+});

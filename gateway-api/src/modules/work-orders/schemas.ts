@@ -2,7 +2,7 @@ import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { id, refId, text, userId } from '../../http/fields.js';
 import { timeZone } from './calendar.js';
-import { escalationActions, historyActions, priorities, severities, slaClocks, workOrderStates } from './model.js';
+import { historyEntrySchema, priorities, severities, workOrderStates } from './model.js';
 import { cronProblem, dayRules } from './schedules.js';
 
 /** Request and response schemas of the work-orders module. */
@@ -82,18 +82,6 @@ const clockReading = z.object({
   stoppedAt: z.string().nullable(),
 });
 
-const historyEntry = z.object({
-  at: z.string(),
-  actor: z.string(),
-  action: z.enum(historyActions),
-  from: z.enum(workOrderStates).nullable(),
-  to: z.enum(workOrderStates),
-  note: z.string().optional(),
-  evidenceIds: z.array(z.string()).optional(),
-  priority: z.enum(priorities).optional(),
-  assignee: z.string().optional(),
-  escalation: z.object({ clock: z.enum(slaClocks), percent: z.number(), action: z.enum(escalationActions) }).optional(),
-});
 
 const exampleWorkOrder = {
   id: 'WO-000042',
@@ -142,7 +130,7 @@ const workOrderShape = z.object({
   assignee: z.string().nullable(),
   state: z.enum(workOrderStates),
   sla: z.object({ priority: z.enum(priorities), cycleStartedAt: z.string(), acknowledge: clockReading, resolve: clockReading }),
-  history: z.array(historyEntry),
+  history: z.array(historyEntrySchema),
   createdBy: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),

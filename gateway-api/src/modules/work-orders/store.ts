@@ -4,11 +4,9 @@ import { sqlState } from '../../db/errors.js';
 import { parseOptionalRow, parseRow, parseRows, timestamp } from '../../db/rows.js';
 import { WorkOrderError } from './errors.js';
 import {
-  escalationActions,
-  historyActions,
+  historyEntrySchema,
   priorities,
   severities,
-  slaClocks,
   workOrderStates,
   type HistoryEntry,
   type Priority,
@@ -64,18 +62,6 @@ export interface StoredSchedule {
   readonly consideredUntil: Date;
 }
 
-export const historyEntrySchema: z.ZodType<HistoryEntry> = z.object({
-  at: z.string(),
-  actor: z.string(),
-  action: z.enum(historyActions),
-  from: z.enum(workOrderStates).nullable(),
-  to: z.enum(workOrderStates),
-  note: z.string().optional(),
-  evidenceIds: z.array(z.string()).optional(),
-  priority: z.enum(priorities).optional(),
-  assignee: z.string().optional(),
-  escalation: z.object({ clock: z.enum(slaClocks), percent: z.number(), action: z.enum(escalationActions) }).optional(),
-});
 
 const scheduleDefinitionSchema: z.ZodType<ScheduleDefinition> = z.object({
   id: z.string(),
