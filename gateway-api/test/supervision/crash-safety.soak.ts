@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { openDatabase } from '../../src/db/database.js';
 import { TestDevice } from '../evidence/devices.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { alive, run, untilHealthy, type Started } from '../support/process.js';
 import { alarmListReply, minute, type AlarmShape } from './support.js';
 
@@ -161,6 +162,8 @@ describe(`supervision survives SIGKILL during intake and evaluation (${replayHin
     const accepted = new Map<string, number>();
     /** Items whose answer a kill swallowed and that were stored before (SEQ_REPLAY when sent again). */
     let replayed = 0;
+    /** Batches sent again because a kill swallowed their answer. */
+    let lost = 0;
     let sent = 0;
     let kills = 0;
     let lives = 0;
@@ -186,7 +189,7 @@ describe(`supervision survives SIGKILL during intake and evaluation (${replayHin
               else expect.fail(`refused: ${result.code} ${result.message}`);
             }
             sent += batch.length;
-          }
+          } else lost++;
         }
         await new Promise((resolve) => setTimeout(resolve, Math.floor(next() * 30)));
       }
@@ -211,7 +214,7 @@ describe(`supervision survives SIGKILL during intake and evaluation (${replayHin
     }
 
     const replay = replayReply.parse((await call('custodian.auditor', 'POST', '/v1/rules/replay', {})).body).data;
-    expect(replay.firstDifference, 'replay gives the stored alarm log').to.equal(null);
+    expect(replay.firstDifference, `replay gives the stored alarm log: ${JSON.stringify(replay.firstDifference).slice(0, 3000)}`).to.equal(null);
     expect(replay).to.deep.include({ identical: true, changes: replay.storedChanges });
     expect(replay.readings, 'replay read every stored reading').to.equal(accepted.size + replayed);
 
@@ -243,6 +246,110 @@ describe(`supervision survives SIGKILL during intake and evaluation (${replayHin
     } finally {
       await db.close();
     }
-    console.log(`      ${kills.toString()} kills in ${lives.toString()} lives, ${items.length.toString()} readings (${accepted.size.toString()} answered as accepted, ${replayed.toString()} stored before a lost answer), ${alarms.length.toString()} alarms (${severe.length.toString()} major+), ${replay.changes.toString()} alarm changes`);
+    console.log(`      ${kills.toString()} kills in ${lives.toString()} lives, ${items.length.toString()} readings (${accepted.size.toString()} answered as accepted; ${lost.toString()} answers lost, ${replayed.toString()} readings stored before one), ${alarms.length.toString()} alarms (${severe.length.toString()} major+), ${replay.changes.toString()} alarm changes`);
+  });
+});
+
+const STREAM_DEVICES = 20;
+const STREAM_READINGS = 5000;
+const STREAM_SPACING_MS = 10_000;
+
+/** One device's temperatures every 10 s: in range with noise, excursions above 8 °C or below 0 °C of 5 to 50 min. */
+function stream(next: () => number, count: number): number[] {
+  const values: number[] = [];
+  const noisy = (base: number): number => Math.round((base + (next() - 0.5) * 0.8) * 100) / 100;
+  while (values.length < count) {
+    for (let n = 180 + Math.floor(next() * 540); n > 0; n--) values.push(noisy(2.5));
+    const level = next() < 0.8 ? 9.5 : -1.5;
+    for (let n = 30 + Math.floor(next() * 270); n > 0; n--) values.push(noisy(level));
+  }
+  return values.slice(0, count);
+}
+
+describe(`the live evaluation of ${(STREAM_DEVICES * STREAM_READINGS).toString()} readings is what replay gives (${replayHint(seed)})`, function () {
+  this.timeout(600_000);
+  let gw: TestGateway | undefined;
+  let dataDir: string;
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'wr-supervision-stream-'));
+    const options = { databaseUrl: undefined, dataDir };
+    gw = await startTestGateway(
+      { name: 'PGlite', kind: 'pglite', options, open: () => openDatabase(options), cleanup: () => rm(dataDir, { recursive: true, force: true }) },
+      { RULES_DEFAULT_TEMPLATES: 'chilled', EVIDENCE_MAX_AGE_MS: String(2 * 86_400_000) },
+    );
+  });
+  after(async () => {
+    await gw?.close();
+    if (dataDir && process.env.CRASH_KEEP !== '1') await rm(dataDir, { recursive: true, force: true });
+    else console.log(`      data kept in ${dataDir}`);
+  });
+
+  it('a stream with excursions and readings out of order within the lateness: replay identical, as many changes as stored', async () => {
+    if (gw === undefined) throw new Error('the gateway is not running');
+    const gateway = gw;
+    const { next } = prng(seed ^ 0x5eed);
+    const warehouseId = `WH-STREAM-${seed.toString(36).slice(-6)}`;
+    const devices = Array.from({ length: STREAM_DEVICES }, (_, index) => new TestDevice(`TEMP-STREAM-${index.toString()}-${seed.toString(36).slice(-6)}`, 'Ed25519'));
+    for (const device of devices) {
+      const registered = await gateway.request('custodian.supervisor', 'POST', '/v1/devices', { body: { ...device.registration(warehouseId), kind: 'temperature' } });
+      expect(registered.status, registered.text).to.equal(201);
+    }
+
+    // Device time 10 s apart, ending now; within each window of 4 consecutive seqs the times are shuffled, so some
+    // readings arrive up to 30 s late (seq must increase, time need not).
+    const started = Date.now();
+    const end = started - 60_000;
+    const perDevice = devices.map((device) => {
+      const values = stream(next, STREAM_READINGS);
+      const times = values.map((_, index) => end - (STREAM_READINGS - 1 - index) * STREAM_SPACING_MS);
+      for (let from = 0; from < times.length; from += 4) {
+        if (next() < 0.5) continue;
+        const window = times.slice(from, from + 4);
+        for (let i = window.length - 1; i > 0; i--) {
+          const j = Math.floor(next() * (i + 1));
+          [window[i], window[j]] = [window[j] as number, window[i] as number];
+        }
+        times.splice(from, window.length, ...window);
+      }
+      return values.map((value, index) =>
+        device.item(index + 1, { ts: new Date(times[index] as number).toISOString(), readings: [{ sensor: 'probe-1', kind: 'temperature', value, unit: 'Cel' }] }),
+      );
+    });
+    const items = Array.from({ length: STREAM_READINGS }, (_, index) => perDevice.map((each) => each[index])).flat();
+    const signed = Date.now();
+
+    for (let from = 0; from < items.length; from += 500) {
+      const reply = await gateway.request('custodian.device-gateway', 'POST', '/v1/evidence', { body: { items: items.slice(from, from + 500) } });
+      expect(reply.status, reply.text.slice(0, 400)).to.equal(200);
+      const results = itemResults.parse(reply.body).data.items;
+      const refused = results.filter((result) => result.status !== 'accepted');
+      expect(refused, JSON.stringify(refused.slice(0, 3))).to.deep.equal([]);
+    }
+    const delivered = Date.now();
+    await gateway.gateway.supervisionSettled(300_000);
+    const evaluated = Date.now();
+
+    const reply = await gateway.request('custodian.auditor', 'POST', '/v1/rules/replay', { body: {} });
+    expect(reply.status, reply.text.slice(0, 400)).to.equal(200);
+    const replay = replayReply.parse(reply.body).data;
+    const replayed = Date.now();
+    expect(replay.firstDifference, `replay gives the stored alarm log: ${JSON.stringify(replay.firstDifference).slice(0, 3000)}`).to.equal(null);
+    expect(replay).to.deep.include({ identical: true, readings: items.length, changes: replay.storedChanges });
+
+    const alarms: AlarmShape[] = [];
+    for (let after: string | null = ''; after !== null; ) {
+      const page = alarmListReply.parse((await gateway.request('custodian.auditor', 'GET', `/v1/alarms?limit=1000${after === '' ? '' : `&after=${after}`}`)).body);
+      alarms.push(...page.data);
+      after = page.next;
+    }
+    const byKind = new Map<string, number>();
+    for (const alarm of alarms) byKind.set(alarm.kind, (byKind.get(alarm.kind) ?? 0) + 1);
+    console.log(
+      `      ${items.length.toString()} readings, ${alarms.length.toString()} alarms (${[...byKind].map(([kind, n]) => `${kind} ${n.toString()}`).join(', ')}), ${replay.changes.toString()} changes; ` +
+        `signing ${((signed - started) / 1000).toFixed(1)} s, intake ${((delivered - signed) / 1000).toFixed(1)} s, evaluation after it ${((evaluated - delivered) / 1000).toFixed(1)} s, replay ${((replayed - evaluated) / 1000).toFixed(1)} s`,
+    );
+    expect(alarms.length, 'the excursions raised alarms').to.be.above(100);
+    expect(byKind.get('threshold') ?? 0, 'threshold alarms').to.be.above(50);
   });
 });
