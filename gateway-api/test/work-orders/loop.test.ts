@@ -49,7 +49,8 @@ for (const target of targets) {
     const clock = new ManualClock(new Date('2030-01-07T01:00:00.000Z'));
     let gateway: TestGateway | undefined;
     before(async function () {
-      const modules = [...defaultModules.filter((module) => module.name !== 'work-orders'), workOrdersModuleWith({ calendar, intervalMs: 1_000 })];
+      // In its place: the alarms module, started after it, raises work orders through it.
+      const modules = defaultModules.map((module) => (module.name === 'work-orders' ? workOrdersModuleWith({ calendar, intervalMs: 1_000 }) : module));
       gateway = await startTestGateway(target, {}, { clock, modules });
     });
     after(async function () {
