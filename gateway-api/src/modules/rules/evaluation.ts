@@ -247,9 +247,10 @@ export async function replay(db: Queryable, options: { readonly pageSize?: numbe
   const end = parseOptionalRow(z.object({ leaf_cursor: int8Number }), await db.query('SELECT leaf_cursor::text AS leaf_cursor FROM rule_engine_state'))?.leaf_cursor ?? -1;
   const engine = createEngine();
   const driver = emptyDriver();
+  // Ordered by the bigint column, not by the text alias of the same name (which would put 9499 after 10000).
   const logged = parseRows(
     z.object({ after_leaf_index: int8Number, type: z.enum(['rules', 'fact', 'lot', 'tick']), payload: z.unknown() }),
-    await db.query('SELECT after_leaf_index::text AS after_leaf_index, type, payload FROM rule_inputs ORDER BY after_leaf_index, id'),
+    await db.query('SELECT after_leaf_index::text AS after_leaf_index, type, payload FROM rule_inputs ORDER BY rule_inputs.after_leaf_index, rule_inputs.id'),
   );
   let next = 0;
   let readings = 0;
