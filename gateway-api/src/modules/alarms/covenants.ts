@@ -1,4 +1,4 @@
-import { liveStatuses } from '@wr/chaincode/transitions';
+import { Quantity } from '@wr/chaincode/quantity';
 import type { Logger } from 'pino';
 import type { Database } from '../../db/database.js';
 import { LedgerError } from '../../ledger/errors.js';
@@ -50,9 +50,11 @@ export function covenantStep(options: CovenantOptions): () => Promise<StepOutcom
     const record = alarm.record;
     const lotId = record.subject.lotId;
     if (lotId === null) return { status: 'skipped', error: 'the alarm concerns no lot' };
-    const live = await db.query('SELECT 1 FROM receipts WHERE lot_id = $1 AND status = ANY($2::text[]) LIMIT 1', [lotId, [...liveStatuses]]);
-    if (live.length === 0) return { status: 'skipped', error: `lot ${lotId} has no live receipts` };
     const who = await options.identity();
+    // The ledger, not the projection, says whether the lot has receipts: a pledge accepted a moment ago may not be
+    // projected yet, and an alarm on it must still reach the ledger.
+    const lot = await registry.getLot(who, lotId);
+    if (Quantity.parse(lot.receiptedQuantity).isZero()) return { status: 'skipped', error: `lot ${lotId} has no live receipts` };
     if (action.action === 'risk-event') {
       const committed = await registry.recordRiskEvent(who, {
         id: riskEventIdOf(record.id),
@@ -67,7 +69,6 @@ export function covenantStep(options: CovenantOptions): () => Promise<StepOutcom
     }
     const reference = stockCountReferenceOf(record);
     // A count recorded before a crash cut this short is not recorded again (a second count would raise a second shortfall).
-    const lot = await registry.getLot(who, lotId);
     if (lot.lastCount?.reference === reference) return { status: 'done' };
     const committed = await registry.recordStockCount(who, lotId, options.measuredOf(record), reference);
     return { status: 'done', txId: committed.txId };
