@@ -72,7 +72,8 @@ const batchReply = z.object({
   }),
 });
 const healthReply = z.looseObject({ rules: z.looseObject({ evaluatedLeaf: z.number().nullable() }).optional(), checks: z.looseObject({ rules: z.looseObject({ evaluatedLeaf: z.number().nullable() }).optional() }).optional() });
-const alarmsReply = z.object({ data: z.array(z.looseObject({ id: z.string(), ruleId: z.string() })) });
+const alarmsReply = z.object({ data: z.array(z.looseObject({ id: z.string(), ruleId: z.string(), subject: z.looseObject({ warehouseId: z.string() }) })) });
+const ruleListReply = z.object({ data: z.array(z.looseObject({ ruleId: z.string() })) });
 const encumbranceReply = z.object({ data: z.looseObject({ freezes: z.array(z.looseObject({ riskEventId: z.string().nullable() })) }) });
 const receiptsReply = z.object({ data: z.array(z.looseObject({ id: z.string(), status: z.string() })) });
 
@@ -170,6 +171,9 @@ interface IngestResult {
   readonly post: Summary;
   /** Gateway CPU ms per 1,000 readings, from the start of the timed load until the last reading was evaluated. */
   readonly cpuMsPer1000: number | undefined;
+  /** Rules in force for the run's warehouse, and the alarms raised on it (what the engine had to do). */
+  readonly rules: number;
+  readonly alarms: number;
 }
 
 async function ingest(gateway: GatewayProcess, templates: string, workload: IngestWorkload, warehouseId: string): Promise<IngestResult> {
@@ -200,7 +204,11 @@ async function ingest(gateway: GatewayProcess, templates: string, workload: Inge
   const evaluated = await untilEvaluated(gateway, last);
   const cpuAfter = await gateway.cpuSeconds();
   const readings = workload.timedReadings;
+  const rules = ruleListReply.parse(JSON.parse(await ok(gateway, 'custodian.supervisor', 'GET', '/v1/rules?limit=1000', undefined, 200)));
+  const alarms = alarmsReply.parse(JSON.parse(await ok(gateway, 'custodian.supervisor', 'GET', '/v1/alarms?limit=1000', undefined, 200)));
   return {
+    rules: rules.data.filter((rule) => rule.ruleId.endsWith(`-wh-${warehouseId}`)).length,
+    alarms: alarms.data.filter((alarm) => alarm.subject.warehouseId === warehouseId).length,
     templates,
     readings,
     acceptedSeconds: (accepted - started) / 1000,
@@ -400,7 +408,8 @@ async function main(): Promise<void> {
           const result = await ingest(gateway, templates, workload, `WH-SUP-${runTag}-${name}`);
           results.push(result);
           const rate = (seconds: number): string => `${(result.readings / seconds).toFixed(0)} readings/s`;
-          console.log(`${database}, RULES_DEFAULT_TEMPLATES=${templates}: ${result.readings.toString()} readings`);
+          console.log(`${database}, RULES_DEFAULT_TEMPLATES=${templates}: ${result.readings.toString()} readings; ${result.rules.toString()} rules on the warehouse, ${result.alarms.toString()} alarms raised`);
+          if (templates === 'chilled' && result.rules === 0) throw new Error('the default rules were not applied');
           console.log(`  accepted: ${rate(result.acceptedSeconds)} (${result.acceptedSeconds.toFixed(2)} s); evaluated: ${rate(result.evaluatedSeconds)} (${result.evaluatedSeconds.toFixed(2)} s)`);
           console.log(`  POST p50 ${ms(result.post.p50)}, p99 ${ms(result.post.p99)}; gateway CPU ${result.cpuMsPer1000 === undefined ? 'not measured here' : `${result.cpuMsPer1000.toFixed(1)} ms per 1,000 readings`}\n`);
           if (templates === 'chilled') {
