@@ -116,6 +116,8 @@ export interface EvaluationOptions {
   readonly beforeStep?: (tx: Queryable) => Promise<void>;
   /** What the engine changed, written in the step's transaction (the alarms module's). */
   readonly record: (tx: Queryable, changes: readonly AlarmChange[], leafCursor: number) => Promise<void>;
+  /** Told once the step that recorded `changes` has committed (e.g. to wake a worker that acts on them). */
+  readonly committed?: (changes: readonly AlarmChange[]) => void;
 }
 
 export interface Evaluation {
@@ -225,9 +227,10 @@ export function evaluation(options: EvaluationOptions): Evaluation {
           } else {
             await tx.query('UPDATE rule_engine_state SET leaf_cursor = $1, updated_at = $2', [after, clock.now()]);
           }
-          return { after, engine, driver, snapshotAt: snapshot ? after : current.snapshotAt, full: rows.length === options.batchSize };
+          return { after, engine, driver, changes, snapshotAt: snapshot ? after : current.snapshotAt, full: rows.length === options.batchSize };
         });
         cached = { cursor: outcome.after, engine: outcome.engine, driver: outcome.driver, snapshotAt: outcome.snapshotAt };
+        if (outcome.changes.length > 0) options.committed?.(outcome.changes);
         return outcome.full ? 'more' : 'idle';
       } catch (error) {
         cached = undefined;

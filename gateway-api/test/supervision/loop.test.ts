@@ -8,10 +8,11 @@ import { alarmsSeen, minute, pledgedLot, placedDevice, series, submit } from './
 
 const targets = await testDatabases();
 
+const encumbranceReply = z.object({ data: z.looseObject({ freezes: z.array(z.looseObject({ riskEventId: z.string().nullable() })) }) });
 const replayReply = z.object({ data: z.looseObject({ identical: z.boolean(), changes: z.number(), storedChanges: z.number(), firstDifference: z.unknown() }) });
 
 for (const target of targets) {
-  describe(`The rules loop across a restart on ${target.name}`, function () {
+  describe(`The rules loop on ${target.name}: restarts and wake-ups`, function () {
     this.timeout(120_000);
     let gateway: TestGateway | undefined;
     // A manual clock feeds no tick, so only a new lot or a rule change makes the loop store its engine snapshot.
@@ -58,6 +59,25 @@ for (const target of targets) {
       const replayed = replayReply.parse((await gw().request('custodian.auditor', 'POST', '/v1/rules/replay', { body: {} })).body).data;
       expect(replayed.firstDifference).to.equal(null);
       expect(replayed).to.deep.include({ identical: true, changes: 2, storedChanges: 2 });
+    });
+
+    it('a critical alarm puts its hold on the receipts with nobody waiting for it: the covenant worker is woken once the alarm is committed', async () => {
+      const lot = await pledgedLot(gw());
+      const device = await placedDevice(gw(), lot);
+      const ruleId = uid('wake-critical');
+      const rule = { id: ruleId, scope: { lotId: lot.lotId }, kind: 'threshold', metric: 'temperature', severity: 'critical', raise: { op: 'gt', value: 8 }, clear: { op: 'lte', value: 4 } };
+      const created = await gw().request('custodian.supervisor', 'POST', '/v1/rules', { body: rule });
+      expect(created.status, created.text).to.equal(201);
+
+      // The manual clock never ends the worker's idle sleep: only a wake after the commit can get the hold placed.
+      await submit(gw(), series(device, clock.now().getTime() - minute, [9.5]));
+      let freezes: { riskEventId: string | null }[] = [];
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline && !freezes.some((freeze) => freeze.riskEventId !== null); ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        freezes = encumbranceReply.parse((await gw().request('lender.officer', 'GET', `/v1/receipts/${lot.receiptId}/encumbrance`)).body).data.freezes;
+      }
+      const [alarm] = (await alarmsSeen(gw(), 'custodian.supervisor', `?lotId=${lot.lotId}`)).filter((each) => each.ruleId === ruleId);
+      expect(freezes.map((freeze) => freeze.riskEventId)).to.include(`alarm-${alarm?.id ?? ''}`);
     });
   });
 }
