@@ -18,7 +18,7 @@
  * This machine's load varies within a run too: the ingest pair runs BENCH_SUPERVISION_ROUNDS times (2), alternating
  * which goes first, and the best of each is what is compared.
  *
- * Sizes: BENCH_SUPERVISION_READINGS (40,000), BENCH_SUPERVISION_REPLAY (200,000), BENCH_SUPERVISION_SAMPLES (40).
+ * Sizes: BENCH_SUPERVISION_DEVICES (20), BENCH_SUPERVISION_READINGS (40,000), BENCH_SUPERVISION_REPLAY (200,000), BENCH_SUPERVISION_SAMPLES (40).
  * BENCH_CPU_PROF=<dir> runs the gateways with `node --cpu-prof` and leaves their profiles in <dir>.
  */
 import { jcsBytes, type DeviceAlgorithm } from '@wr/anchor';
@@ -31,7 +31,8 @@ import { z } from 'zod';
 import { startGatewayProcess, type GatewayProcess } from './bench/gateway-process.js';
 import { drive, summarise, type Summary } from './bench/stats.js';
 
-const DEVICES = 20;
+/** Concurrent devices (BENCH_SUPERVISION_DEVICES; the goals are for 20). */
+const DEVICES = Number(process.env.BENCH_SUPERVISION_DEVICES ?? 20);
 /** Every fifth device signs with ECDSA P-256, the others with Ed25519 (as bench-evidence). */
 const ECDSA_EVERY = 5;
 const PER_POST = 100;
