@@ -55,7 +55,11 @@ export interface SupervisionConfig {
   readonly defaultTemplates: readonly string[];
   /** RULES_TICK_MS: how often wall-clock time is fed to the rules (offline detection). Default 10000. */
   readonly tickMs: number;
-  /** RULES_BATCH_SIZE: readings evaluated per step of the loop (one transaction). Default 2000. */
+  /**
+   * RULES_BATCH_SIZE: readings evaluated per step of the loop (one transaction). Default 10000: on PGlite's one
+   * connection a step waits behind every intake transaction queued before it, so with 100 devices posting at once a
+   * step of 2000 fell behind intake (evaluated 1,900 readings/s against 3,200 accepted in the supervision bench).
+   */
   readonly batchSize: number;
 }
 
@@ -123,7 +127,7 @@ const environment = z.object({
     .regex(/^(none|(chilled|frozen)(,(chilled|frozen))*)$/, 'must be "none" or a comma-separated list of chilled, frozen')
     .default('chilled'),
   RULES_TICK_MS: integer(100, 3_600_000).default(10_000),
-  RULES_BATCH_SIZE: integer(1, 100_000).default(2000),
+  RULES_BATCH_SIZE: integer(1, 100_000).default(10_000),
 });
 
 /** A configuration problem, reported before anything starts. */

@@ -44,8 +44,6 @@ export interface AlarmsOptions {
   readonly evidenceBundle: (evidenceId: string) => Promise<EvidenceBundle>;
   /** Raises the work order of an alarm episode, once, in the caller's transaction. */
   readonly raiseWorkOrder?: (tx: Queryable, order: AlarmWorkOrder) => Promise<void>;
-  /** Told after alarms owing the ledger something were recorded (wakes the covenant worker). */
-  readonly onActions?: () => void;
 }
 
 export interface Alarms {
@@ -63,6 +61,11 @@ export interface Alarms {
 const LEDGER_SEVERITY = severityRank.major;
 /** Alarms of this severity and above raise a work order. */
 const WORK_ORDER_SEVERITY = severityRank.warning;
+
+/** Whether recording this change owes the ledger an action (a risk event or a stock count). */
+export function owesLedger(change: AlarmChange): boolean {
+  return change.type === 'raised' && severityRank[change.alarm.severity] >= LEDGER_SEVERITY && change.alarm.subject.lotId !== null;
+}
 
 /** The RFC 6962 root over the leaf hashes of the readings that raised an alarm (0x-prefixed hex). */
 export function evidenceRootOf(alarm: AlarmRecord): string {
@@ -101,14 +104,12 @@ export function alarms(options: AlarmsOptions): Alarms {
       const now = clock.now();
       const store = alarmStore(tx);
       await store.applyChanges(changes, leafCursor, now);
-      let owes = false;
       for (const change of changes) {
         if (change.type !== 'raised') continue;
         const alarm = change.alarm;
         const rank = severityRank[alarm.severity];
-        if (rank >= LEDGER_SEVERITY && alarm.subject.lotId !== null) {
+        if (owesLedger(change) && alarm.subject.lotId !== null) {
           await store.addAction(alarm.id, alarm.kind === 'stock-reconciliation' ? 'stock-count' : 'risk-event', { lotId: alarm.subject.lotId }, now);
-          owes = true;
         }
         if (rank >= WORK_ORDER_SEVERITY) {
           await options.raiseWorkOrder?.(tx, {
@@ -121,7 +122,6 @@ export function alarms(options: AlarmsOptions): Alarms {
           });
         }
       }
-      if (owes) queueMicrotask(() => options.onActions?.());
     },
 
     async list(caller, filter) {

@@ -3,7 +3,7 @@ import { serve } from '../../http/operation.js';
 import { startLoop } from '../../platform/loop.js';
 import { defineModule } from '../../platform/module.js';
 import { orNothing } from '../../registry/receipt-registry.js';
-import { alarms as alarmService, type Alarms } from './alarms.js';
+import { alarms as alarmService, owesLedger, type Alarms } from './alarms.js';
 import { covenantStep } from './covenants.js';
 import { operations } from './operations.js';
 import type { AlarmChange, AlarmRecord } from '../rules/engine/index.js';
@@ -16,6 +16,11 @@ export { operations as alarmOperations } from './operations.js';
 export interface AlarmsApi {
   /** Records the engine's changes in the evaluation loop's transaction. */
   record(tx: Queryable, changes: readonly AlarmChange[], leafCursor: number): Promise<void>;
+  /**
+   * Told once the transaction that recorded `changes` has committed: wakes the covenant worker when they owe the
+   * ledger an action (woken before the commit, on PostgreSQL it would find nothing pending and sleep its idle 5 s).
+   */
+  committed(changes: readonly AlarmChange[]): void;
   /** The commodity of each lot, read from the ledger (null when the lot cannot be read). */
   commodities(lotIds: readonly string[]): Promise<Map<string, string | null>>;
   readonly alarms: Alarms;
@@ -47,7 +52,6 @@ export const alarmsModule = defineModule('alarms', { migrations: ['010_alarms_ep
   const identity = await ctx.serviceIdentity(supervisionSpec);
   const anchoring = ctx.use('anchoring');
   const workOrders = ctx.use('work-orders');
-  let wake = (): void => undefined;
   const service = alarmService({
     db: ctx.db,
     clock: ctx.clock,
@@ -55,7 +59,6 @@ export const alarmsModule = defineModule('alarms', { migrations: ['010_alarms_ep
     raiseWorkOrder: async (tx, order) => {
       await workOrders.raiseForAlarm(tx, order, { submittedBy: supervisionSpec.id });
     },
-    onActions: () => wake(),
   });
   const step = covenantStep({ db: ctx.db, registry: ctx.registry, identity: () => Promise.resolve(identity), clock: ctx.clock, logger: ctx.logger, measuredOf });
   /** Each waiter, with the number of the first step that started after it was added. */
@@ -74,12 +77,14 @@ export const alarmsModule = defineModule('alarms', { migrations: ['010_alarms_ep
     backoff: { initialMs: 500, maxMs: 30_000 },
     onError: (error, failure) => ctx.logger.error({ err: error, ...failure }, 'recording alarms on the ledger failed; retrying'),
   });
-  wake = () => loop.wake();
   const lotCommodities = new Map<string, string | null>();
   return {
     operations: serve(operations, service),
     api: {
       record: (tx, changes, cursor) => service.record(tx, changes, cursor),
+      committed(changes) {
+        if (changes.some(owesLedger)) loop.wake();
+      },
       alarms: service,
       async commodities(lotIds) {
         const found = new Map<string, string | null>();

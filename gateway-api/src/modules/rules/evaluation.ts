@@ -26,7 +26,16 @@ const driverState = z.object({
 });
 type DriverState = z.infer<typeof driverState>;
 
-const storedState = z.object({ driver: driverState, engine: z.unknown() });
+/**
+ * The stored state: the driver's and the engine's as of leaf `at` (absent: as of the row's leaf_cursor). The loop writes
+ * it only when a step logged an input, or every SNAPSHOT_EVERY leaves, since a 100-device snapshot is hundreds of
+ * kilobytes and a step runs after each intake commit; between two snapshots only readings were fed, so resuming feeds
+ * the readings after `at` again, dropping their changes (recorded when they were first evaluated).
+ */
+const storedState = z.object({ driver: driverState, engine: z.unknown(), at: z.number().int().min(-1).optional() });
+
+/** At most this many leaves between two stored snapshots: what a restart may have to evaluate again. */
+const SNAPSHOT_EVERY = 20_000;
 
 /** A logged input other than a reading, as rule_inputs keeps it. */
 export type LoggedInput =
@@ -107,6 +116,8 @@ export interface EvaluationOptions {
   readonly beforeStep?: (tx: Queryable) => Promise<void>;
   /** What the engine changed, written in the step's transaction (the alarms module's). */
   readonly record: (tx: Queryable, changes: readonly AlarmChange[], leafCursor: number) => Promise<void>;
+  /** Told once the step that recorded `changes` has committed (e.g. to wake a worker that acts on them). */
+  readonly committed?: (changes: readonly AlarmChange[]) => void;
 }
 
 export interface Evaluation {
@@ -119,7 +130,24 @@ export interface Evaluation {
 export function evaluation(options: EvaluationOptions): Evaluation {
   const { db, clock } = options;
   /** The engine as of the last committed step, kept between steps (the stored state is the truth after a failure). */
-  let cached: { readonly cursor: number; readonly engine: Engine; readonly driver: DriverState } | undefined;
+  let cached: { readonly cursor: number; readonly engine: Engine; readonly driver: DriverState; readonly snapshotAt: number } | undefined;
+
+  /** The engine and driver as of `cursor`: the stored snapshot, and the readings evaluated since it fed again. */
+  async function resume(tx: Queryable, cursor: number): Promise<{ engine: Engine; driver: DriverState; snapshotAt: number }> {
+    const stored = parseOptionalRow(z.object({ state: storedState }), await tx.query('SELECT state FROM rule_engine_state'));
+    if (stored === undefined) throw new Error('rule_engine_state has no row');
+    const engine = createEngine(stored.state.engine === null || stored.state.engine === undefined ? undefined : engineState.parse(stored.state.engine));
+    const { driver } = stored.state;
+    const snapshotAt = stored.state.at ?? cursor;
+    for (let from = snapshotAt; from < cursor; ) {
+      const rows = parseRows(readingRow, await tx.query(readingsSql, [from, cursor, options.batchSize]));
+      for (const reading of rows) engine.apply(readingInput(reading, driver.lots));
+      const last = rows.at(-1);
+      if (last === undefined) break;
+      from = last.leaf_index;
+    }
+    return { engine, driver, snapshotAt };
+  }
 
   return {
     async cursor() {
@@ -146,14 +174,11 @@ export function evaluation(options: EvaluationOptions): Evaluation {
             `INSERT INTO rule_engine_state (singleton, leaf_cursor, state, updated_at) VALUES (true, -1, $1, $2) ON CONFLICT (singleton) DO NOTHING`,
             [JSON.stringify({ driver: emptyDriver(), engine: null }), clock.now()],
           );
-          const row = parseOptionalRow(
-            z.object({ leaf_cursor: int8Number, state: storedState }),
-            await tx.query('SELECT leaf_cursor::text AS leaf_cursor, state FROM rule_engine_state FOR UPDATE'),
-          );
+          // The state itself is read only when the cached engine is not the stored one (a restart, a failed step).
+          const row = parseOptionalRow(z.object({ leaf_cursor: int8Number }), await tx.query('SELECT leaf_cursor::text AS leaf_cursor FROM rule_engine_state FOR UPDATE'));
           if (row === undefined) throw new Error('rule_engine_state has no row');
-          const reuse = cached !== undefined && cached.cursor === row.leaf_cursor;
-          const engine = reuse ? cached!.engine : createEngine(row.state.engine === null || row.state.engine === undefined ? undefined : engineState.parse(row.state.engine));
-          const driver: DriverState = reuse ? structuredClone(cached!.driver) : row.state.driver;
+          const current = cached !== undefined && cached.cursor === row.leaf_cursor ? { ...cached, driver: structuredClone(cached.driver) } : await resume(tx, row.leaf_cursor);
+          const { engine, driver } = current;
           cached = undefined;
           await options.beforeStep?.(tx);
 
@@ -196,14 +221,16 @@ export function evaluation(options: EvaluationOptions): Evaluation {
             await tx.query('INSERT INTO rule_inputs (after_leaf_index, type, payload) VALUES ($1, $2, $3)', [afterLeafIndex, input.type, JSON.stringify(input.payload)]);
           }
           await options.record(tx, changes, after);
-          await tx.query('UPDATE rule_engine_state SET leaf_cursor = $1, state = $2, updated_at = $3', [
-            after,
-            JSON.stringify({ driver, engine: engine.snapshot() }),
-            clock.now(),
-          ]);
-          return { after, engine, driver, full: rows.length === options.batchSize };
+          const snapshot = logged.length > 0 || after - current.snapshotAt >= SNAPSHOT_EVERY;
+          if (snapshot) {
+            await tx.query('UPDATE rule_engine_state SET leaf_cursor = $1, state = $2, updated_at = $3', [after, JSON.stringify({ driver, engine: engine.snapshot(), at: after }), clock.now()]);
+          } else {
+            await tx.query('UPDATE rule_engine_state SET leaf_cursor = $1, updated_at = $2', [after, clock.now()]);
+          }
+          return { after, engine, driver, changes, snapshotAt: snapshot ? after : current.snapshotAt, full: rows.length === options.batchSize };
         });
-        cached = { cursor: outcome.after, engine: outcome.engine, driver: outcome.driver };
+        cached = { cursor: outcome.after, engine: outcome.engine, driver: outcome.driver, snapshotAt: outcome.snapshotAt };
+        if (outcome.changes.length > 0) options.committed?.(outcome.changes);
         return outcome.full ? 'more' : 'idle';
       } catch (error) {
         cached = undefined;

@@ -45,6 +45,7 @@ export const rulesModule = defineModule('rules', { migrations: ['008_rules_versi
       if (supervision.defaultTemplates.length > 0) await rules.applyDefaults(tx, supervision.defaultTemplates, custodianMspId);
     },
     record: (tx, changes, cursor) => alarms.record(tx, changes, cursor),
+    committed: (changes) => alarms.committed(changes),
   });
   const waiting = new Set<() => void>();
   const loop = startLoop({
