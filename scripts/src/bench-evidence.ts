@@ -8,18 +8,17 @@
  *
  * BENCH_CPU_PROF=<dir> runs the gateway with `node --cpu-prof` and leaves its profile in <dir>.
  */
-import { hashLeaf, jcsBytes, parseDevicePublicKey, type DeviceAlgorithm } from '@wr/anchor';
-import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { hashLeaf, jcsBytes, parseDevicePublicKey } from '@wr/anchor';
+import { verify } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { startGatewayProcess } from './bench/gateway-process.js';
+import { describeDatabase, makeDevice, signEnvelope, type BenchDevice, type Envelope, type Item } from './bench/devices.js';
 import { drive, row, type Summary } from './bench/stats.js';
 
 const DEVICES = 20;
-/** Every fifth device signs with ECDSA P-256, the others with Ed25519. */
-const ECDSA_EVERY = 5;
 const SINGLE_READINGS = Number(process.env.BENCH_EVIDENCE_SINGLE ?? 40_000);
 const SINGLE_PER_POST = 100;
 const BATCHED_READINGS = Number(process.env.BENCH_EVIDENCE_BATCHED ?? 200_000);
@@ -28,23 +27,6 @@ const BATCHED_ENVELOPES_PER_POST = 10;
 const GOAL_SINGLE = 3_000;
 const GOAL_BATCHED = 20_000;
 
-interface Envelope {
-  readonly deviceId: string;
-  readonly seq: number;
-  readonly ts: string;
-  readonly readings: readonly Record<string, string | number>[];
-  readonly attachments: readonly never[];
-}
-interface Item {
-  readonly envelope: Envelope;
-  readonly signature: string;
-}
-interface BenchDevice {
-  readonly id: string;
-  readonly algorithm: DeviceAlgorithm;
-  readonly publicKeyPem: string;
-  readonly privateKey: KeyObject;
-}
 /** One scenario, pre-signed: per device, its POST bodies in seq order (the first one warms the gateway up, untimed). */
 interface Scenario {
   readonly label: string;
@@ -60,18 +42,6 @@ const batchReply = z.object({
     items: z.array(z.object({ status: z.string(), code: z.string().optional(), message: z.string().optional() })),
   }),
 });
-
-function makeDevice(runTag: string, n: number): BenchDevice {
-  const algorithm: DeviceAlgorithm = n % ECDSA_EVERY === ECDSA_EVERY - 1 ? 'ECDSA-P256' : 'Ed25519';
-  const pair = algorithm === 'Ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { id: `BENCH-${runTag}-${n.toString()}`, algorithm, publicKeyPem: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey: pair.privateKey };
-}
-
-function signEnvelope(device: BenchDevice, envelope: Envelope): string {
-  const data = jcsBytes(envelope);
-  const signature = device.algorithm === 'Ed25519' ? sign(null, data, device.privateKey) : sign('sha256', data, { key: device.privateKey, dsaEncoding: 'der' });
-  return signature.toString('base64');
-}
 
 /**
  * `posts + 1` POST bodies per device of `envelopesPerPost` envelopes each, `readingsPerEnvelope` readings per envelope,
@@ -127,17 +97,6 @@ function baseline(target: Scenario, devices: readonly BenchDevice[]): Promise<Su
   });
 }
 
-/** Which database the gateway will use, without the credentials a URL may carry. */
-function describeDatabase(url: string): string {
-  if (url === '') return 'PGlite (embedded, in the gateway process)';
-  try {
-    const parsed = new URL(url);
-    return `PostgreSQL at ${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname} (DATABASE_URL)`;
-  } catch {
-    return 'PostgreSQL (DATABASE_URL)';
-  }
-}
-
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'wr-bench-ev-'));
   const databaseUrl = process.env.DATABASE_URL ?? '';
@@ -146,7 +105,7 @@ async function main(): Promise<void> {
 
   // Keys, envelopes and request bodies first, then the baseline, all before the gateway starts: neither competes with
   // it for the CPU, and no HTTP connection sits idle meanwhile (the gateway closes idle keep-alive sockets after 5 s).
-  const devices = Array.from({ length: DEVICES }, (_, n) => makeDevice(runTag, n));
+  const devices = Array.from({ length: DEVICES }, (_, n) => makeDevice(`BENCH-${runTag}-${n.toString()}`, n));
   const single = scenario(
     `(a) 1 reading per envelope, ${SINGLE_PER_POST.toString()} envelopes per POST`,
     devices,

@@ -21,20 +21,17 @@
  * Sizes: BENCH_SUPERVISION_DEVICES (20), BENCH_SUPERVISION_READINGS (40,000), BENCH_SUPERVISION_REPLAY (200,000), BENCH_SUPERVISION_SAMPLES (40).
  * BENCH_CPU_PROF=<dir> runs the gateways with `node --cpu-prof` and leaves their profiles in <dir>.
  */
-import { jcsBytes, type DeviceAlgorithm } from '@wr/anchor';
 import { replay, ruleDefinition, ruleHash, templateRules, type EngineInput, type RuleVersion } from '@wr/gateway-api/rules-engine';
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { startGatewayProcess, type GatewayProcess } from './bench/gateway-process.js';
+import { describeDatabase, makeDevice, signEnvelope, type BenchDevice, type Envelope, type Item } from './bench/devices.js';
 import { drive, summarise, type Summary } from './bench/stats.js';
 
 /** Concurrent devices (BENCH_SUPERVISION_DEVICES; the goals are for 20). */
 const DEVICES = Number(process.env.BENCH_SUPERVISION_DEVICES ?? 20);
-/** Every fifth device signs with ECDSA P-256, the others with Ed25519 (as bench-evidence). */
-const ECDSA_EVERY = 5;
 const PER_POST = 100;
 const INGEST_READINGS = Number(process.env.BENCH_SUPERVISION_READINGS ?? 40_000);
 const REPLAY_READINGS = Number(process.env.BENCH_SUPERVISION_REPLAY ?? 200_000);
@@ -52,23 +49,6 @@ const GOAL_REPLAY = 100_000;
 const GOAL_ALARM_P99_MS = 500;
 const GOAL_HOLD_P99_MS = 2_000;
 
-interface Envelope {
-  readonly deviceId: string;
-  readonly seq: number;
-  readonly ts: string;
-  readonly readings: readonly Record<string, string | number>[];
-  readonly attachments: readonly never[];
-}
-interface Item {
-  readonly envelope: Envelope;
-  readonly signature: string;
-}
-interface BenchDevice {
-  readonly id: string;
-  readonly algorithm: DeviceAlgorithm;
-  readonly publicKeyPem: string;
-  readonly privateKey: KeyObject;
-}
 
 const batchReply = z.object({
   data: z.object({
@@ -83,17 +63,9 @@ const ruleListReply = z.object({ data: z.array(z.looseObject({ ruleId: z.string(
 const encumbranceReply = z.object({ data: z.looseObject({ freezes: z.array(z.looseObject({ riskEventId: z.string().nullable() })) }) });
 const receiptsReply = z.object({ data: z.array(z.looseObject({ id: z.string(), status: z.string() })) });
 
-function makeDevice(id: string, n: number): BenchDevice {
-  const algorithm: DeviceAlgorithm = n % ECDSA_EVERY === ECDSA_EVERY - 1 ? 'ECDSA-P256' : 'Ed25519';
-  const pair = algorithm === 'Ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { id, algorithm, publicKeyPem: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey: pair.privateKey };
-}
-
 function signedItem(device: BenchDevice, seq: number, ts: number, value: number): Item {
   const envelope: Envelope = { deviceId: device.id, seq, ts: new Date(ts).toISOString(), readings: [{ sensor: 'probe-1', kind: 'temperature', value, unit: 'Cel' }], attachments: [] };
-  const data = jcsBytes(envelope);
-  const signature = device.algorithm === 'Ed25519' ? sign(null, data, device.privateKey) : sign('sha256', data, { key: device.privateKey, dsaEncoding: 'der' });
-  return { envelope, signature: signature.toString('base64') };
+  return { envelope, signature: signEnvelope(device, envelope) };
 }
 
 /**
@@ -374,17 +346,6 @@ function replayBench(): ReplayFigures {
   const baselineSeconds = (performance.now() - t) / 1000;
   if (above < 0) throw new Error('unreachable');
   return { rules: rules.length, changes: changes.length, replaySeconds, baselineSeconds };
-}
-
-/** Which database the gateway will use, without the credentials a URL may carry. */
-function describeDatabase(url: string): string {
-  if (url === '') return 'PGlite';
-  try {
-    const parsed = new URL(url);
-    return `PostgreSQL at ${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
-  } catch {
-    return 'PostgreSQL';
-  }
 }
 
 const verdict = (met: boolean): string => (met ? 'met' : 'NOT met');
