@@ -7,6 +7,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { supervisionSpec } from '../modules/alarms/index.js';
+import { anchorSpec } from '../modules/anchoring/index.js';
+import { projectorSpec } from '../modules/receipts/index.js';
 import { caFromPem } from '../identity/dev-ca.js';
 import { demoIdentities, mspOf } from '../identity/dev-identities.js';
 import { fileWallet } from '../identity/wallet.js';
@@ -36,11 +39,11 @@ async function main(): Promise<void> {
       await wallet.put(spec.id, await ca.issue(spec.user, spec.role));
       identities.push(spec.id);
     }
-    // The gateway's own service identities, as in embedded mode: the projection's reader and the anchoring worker.
-    if (peer.mspId === mspOf.custodian) {
-      await wallet.put('service.projector', await ca.issue('projector', 'auditor'));
-      await wallet.put('service.anchor', await ca.issue('anchor', 'device-gateway'));
-      identities.push('service.projector', 'service.anchor');
+    // The gateway's own service identities, as in embedded mode: the projection's reader, the anchoring worker, and
+    // the alarms' recorder of risk events and stock counts.
+    for (const spec of [projectorSpec, anchorSpec, supervisionSpec].filter((candidate) => mspOf[candidate.org] === peer.mspId)) {
+      await wallet.put(spec.id, await ca.issue(spec.user, spec.role));
+      identities.push(spec.id);
     }
   }
   const bundle = {

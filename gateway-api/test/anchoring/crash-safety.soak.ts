@@ -2,13 +2,13 @@ import { ANCHORED_EVENT_TOPIC, verifyBundle } from '@wr/anchor';
 import { startHardhatNode, type HardhatNode } from '@wr/anchor/dev';
 import { prng, replayHint, reservePort, testSeed } from '@wr/anchor/testing';
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { openDatabase } from '../../src/db/database.js';
 import { TestDevice } from '../evidence/devices.js';
-import { alive, run, untilHealthy, type Started } from '../support/process.js';
+import { killableGateway, type KillableGateway } from '../support/process.js';
 
 const CHECKPOINTS = 20;
 const KILLS = 8;
@@ -34,7 +34,7 @@ describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toStr
   this.timeout(600_000);
   let node: HardhatNode;
   let dataDir: string;
-  let gateway: Started | undefined;
+  let gatewayProcess: KillableGateway | undefined;
   let port: number;
 
   before(async () => {
@@ -49,43 +49,19 @@ describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toStr
     if (dataDir && process.env.CRASH_KEEP !== '1') await rm(dataDir, { recursive: true, force: true });
   });
 
-  const url = (): string => `http://127.0.0.1:${port.toString()}`;
-
-  /** Starts the gateway process (embedded defaults, PGlite) anchoring on the hardhat node; resolves once healthy. */
-  async function start(): Promise<void> {
-    gateway = run('start.js', [], {
-      DATA_DIR: dataDir,
-      PORT: String(port),
+  /** The gateway process (embedded defaults, PGlite) anchoring on the hardhat node. */
+  const gateway = (): KillableGateway =>
+    (gatewayProcess ??= killableGateway(dataDir, port, {
       ANCHOR_RPC_URL: node.url,
       ANCHOR_PRIVATE_KEY: node.privateKey,
       ANCHOR_INTERVAL_MS: '100',
       ANCHOR_MAX_LEAVES: '3',
-      RATE_LIMIT_BURST: '1000000',
-      RATE_LIMIT_PER_SECOND: '1000000',
-    });
-    await untilHealthy(url(), gateway);
-  }
-
-
-  const running = (): boolean => alive(gateway);
-
-  async function kill(): Promise<void> {
-    if (running()) gateway?.child.kill('SIGKILL');
-    await gateway?.exited;
-  }
-
-  async function tokens(): Promise<Record<string, string>> {
-    return z.record(z.string(), z.string()).parse(JSON.parse(await readFile(join(dataDir, 'dev-tokens.json'), 'utf8')));
-  }
-
-  async function call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-    const response = await fetch(`${url()}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: await response.json() };
-  }
+    }));
+  const start = (): Promise<void> => gateway().start();
+  const kill = async (): Promise<void> => gatewayProcess?.kill();
+  const running = (): boolean => gatewayProcess?.running() ?? false;
+  const url = (): string => gateway().url;
+  const call = (who: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> => gateway().call(who, method, path, body);
 
   async function anchoredLogs(): Promise<{ root: string; txHash: string }[]> {
     const response = await fetch(node.url, {
@@ -106,14 +82,12 @@ describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toStr
     let seq = 0;
     let kills = 0;
     await start();
-    const dev = await tokens();
-    expect((await call(dev['custodian.supervisor'] ?? '', 'POST', '/v1/devices', device.registration())).status).to.equal(201);
+    expect((await call('custodian.supervisor', 'POST', '/v1/devices', device.registration())).status).to.equal(201);
 
     // Each life of the gateway: batches every ~150 ms while the worker cuts and anchors (3 leaves a checkpoint), until
     // a SIGKILL at a random moment, which may land in any step: intake, cut, send, confirmation, ledger record.
     for (let life = 0; life < 40 && (kills < KILLS || (await anchoredLogs()).length < CHECKPOINTS); life++) {
       if (!running()) await start();
-      const token = (await tokens())['custodian.device-gateway'] ?? '';
       const deadline = Date.now() + 300 + Math.floor(next() * 2500);
       const timer = setTimeout(() => {
         if (running()) kills++;
@@ -121,7 +95,7 @@ describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toStr
       }, deadline - Date.now());
       while (running() && Date.now() < deadline) {
         const items = Array.from({ length: 1 + Math.floor(next() * 5) }, () => device.item(++seq));
-        const reply = await call(token, 'POST', '/v1/evidence', { items }).catch(() => undefined);
+        const reply = await call('custodian.device-gateway', 'POST', '/v1/evidence', { items }).catch(() => undefined);
         if (reply?.status === 200) {
           const parsed = z.object({ data: z.object({ items: z.array(z.object({ status: z.string(), id: z.string().optional() })) }) }).parse(reply.body);
           for (const item of parsed.data.items) if (item.status === 'accepted' && item.id) accepted.push(item.id);
@@ -135,18 +109,16 @@ describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toStr
 
     // A clean run: the worker resumes and anchors whatever was left.
     await start();
-    const auditor = (await tokens())['custodian.auditor'] ?? '';
     let checkpoints: z.infer<typeof checkpointList>['data'] = [];
     for (let attempt = 0; attempt < 300; attempt++) {
       // Settled: no leaf waits (leaves whose answer the kill swallowed included) and every checkpoint is finished.
       const health = z.object({ checks: z.object({ anchor: z.object({ waitingLeaves: z.number().nullable() }) }) }).parse(await (await fetch(`${url()}/healthz`)).json());
-      checkpoints = checkpointList.parse((await call(auditor, 'GET', '/v1/checkpoints?limit=999')).body).data;
+      checkpoints = checkpointList.parse((await call('custodian.auditor', 'GET', '/v1/checkpoints?limit=999')).body).data;
       // The worker reads the backlog after finishing every cut checkpoint, so 0 there means nothing more will be cut.
       if (health.checks.anchor.waitingLeaves === 0 && checkpoints.every((c) => c.anchor !== null && c.ledgerTxId !== null)) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     await kill();
-    gateway = undefined;
 
     expect(checkpoints.length).to.be.at.least(CHECKPOINTS);
     const ordered = [...checkpoints].reverse();
@@ -178,7 +150,7 @@ describe(`anchoring survives SIGKILL at random points during ${CHECKPOINTS.toStr
 
     // And a court can check one: the first accepted reading's bundle verifies against the node.
     await start();
-    const bundle = z.object({ data: z.unknown() }).parse((await call((await tokens())['custodian.auditor'] ?? '', 'GET', `/v1/evidence/${accepted[0] ?? ''}/bundle`)).body).data;
+    const bundle = z.object({ data: z.unknown() }).parse((await call('custodian.auditor', 'GET', `/v1/evidence/${accepted[0] ?? ''}/bundle`)).body).data;
     const result = await verifyBundle(bundle, { rpcUrl: node.url });
     expect(result.ok, JSON.stringify(result.checks)).to.equal(true);
     console.log(`      ${kills.toString()} kills, ${checkpoints.length.toString()} checkpoints, ${leaves.toString()} leaves, ${accepted.length.toString()} answered as accepted`);

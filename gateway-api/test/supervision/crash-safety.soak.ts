@@ -1,13 +1,13 @@
 import { prng, replayHint, reservePort, testSeed } from '@wr/anchor/testing';
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { openDatabase } from '../../src/db/database.js';
 import { TestDevice } from '../evidence/devices.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { alive, run, untilHealthy, type Started } from '../support/process.js';
+import { killableGateway, type KillableGateway } from '../support/process.js';
 import { alarmListReply, minute, type AlarmShape } from './support.js';
 
 /**
@@ -51,7 +51,7 @@ function excursions(next: () => number, count: number): number[] {
 describe(`supervision survives SIGKILL during intake and evaluation (${replayHint(seed)})`, function () {
   this.timeout(600_000);
   let dataDir: string;
-  let gateway: Started | undefined;
+  let gatewayProcess: KillableGateway | undefined;
   let port: number;
 
   before(async () => {
@@ -64,46 +64,21 @@ describe(`supervision survives SIGKILL during intake and evaluation (${replayHin
     if (dataDir && process.env.CRASH_KEEP !== '1') await rm(dataDir, { recursive: true, force: true });
   });
 
-  const url = (): string => `http://127.0.0.1:${port.toString()}`;
-
-  /** Starts the gateway process (embedded defaults, PGlite, chilled default rules); resolves once healthy. */
-  async function start(): Promise<void> {
-    gateway = run('start.js', [], {
-      DATA_DIR: dataDir,
-      PORT: String(port),
+  /** The gateway process (embedded defaults, PGlite, chilled default rules). */
+  const gateway = (): KillableGateway =>
+    (gatewayProcess ??= killableGateway(dataDir, port, {
       RULES_DEFAULT_TEMPLATES: 'chilled',
       // Small steps, so a kill lands inside evaluation as often as inside intake.
       RULES_BATCH_SIZE: '40',
       RULES_TICK_MS: '1000',
       // Device time runs ahead of the wall clock (an hour of excursions per few seconds of test), never offline.
       EVIDENCE_CLOCK_SKEW_MS: String(2 * 86_400_000),
-      RATE_LIMIT_BURST: '1000000',
-      RATE_LIMIT_PER_SECOND: '1000000',
-    });
-    await untilHealthy(url(), gateway);
-  }
-
-  const running = (): boolean => alive(gateway);
-
-  async function kill(): Promise<void> {
-    if (running()) gateway?.child.kill('SIGKILL');
-    await gateway?.exited;
-  }
-
-  async function tokens(): Promise<Record<string, string>> {
-    return z.record(z.string(), z.string()).parse(JSON.parse(await readFile(join(dataDir, 'dev-tokens.json'), 'utf8')));
-  }
-
-  async function call(who: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-    const token = (await tokens())[who];
-    if (token === undefined) throw new Error(`no dev token for ${who}`);
-    const response = await fetch(`${url()}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: await response.json() };
-  }
+    }));
+  const start = (): Promise<void> => gateway().start();
+  const kill = async (): Promise<void> => gatewayProcess?.kill();
+  const running = (): boolean => gatewayProcess?.running() ?? false;
+  const url = (): string => gateway().url;
+  const call = (who: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> => gateway().call(who, method, path, body);
 
   async function ok(who: string, method: string, path: string, body: unknown, status: number): Promise<unknown> {
     const reply = await call(who, method, path, body);
@@ -231,7 +206,6 @@ describe(`supervision survives SIGKILL during intake and evaluation (${replayHin
       expect(orders, `one work order for alarm ${alarm.id}`).to.have.length(1);
     }
     await kill();
-    gateway = undefined;
 
     const db = await openDatabase({ databaseUrl: undefined, dataDir });
     try {

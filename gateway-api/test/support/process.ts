@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const cliDir = join(import.meta.dirname, '..', '..', 'src', 'cli');
@@ -38,4 +39,50 @@ export async function untilHealthy(url: string, started: Started): Promise<void>
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`gateway did not become healthy: ${started.output()}`);
+}
+
+/** A gateway process on fixed data and a fixed port, started and SIGKILLed at will (the crash-safety soaks). */
+export interface KillableGateway {
+  readonly url: string;
+  /** Starts the process with the environment it was made with; resolves once it is healthy. */
+  start(): Promise<void>;
+  /** Kills it with SIGKILL, if it runs, and waits until it has exited. */
+  kill(): Promise<void>;
+  running(): boolean;
+  /** The demo tokens it wrote to DATA_DIR/dev-tokens.json. */
+  tokens(): Promise<Record<string, string>>;
+  /** A request as `who` (a dev-tokens.json key). */
+  call(who: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+}
+
+export function killableGateway(dataDir: string, port: number, env: Record<string, string>): KillableGateway {
+  let started: Started | undefined;
+  const url = `http://127.0.0.1:${port.toString()}`;
+  const tokens = async (): Promise<Record<string, string>> => {
+    const parsed: unknown = JSON.parse(await readFile(join(dataDir, 'dev-tokens.json'), 'utf8'));
+    return parsed as Record<string, string>;
+  };
+  return {
+    url,
+    async start() {
+      started = run('start.js', [], { DATA_DIR: dataDir, PORT: String(port), RATE_LIMIT_BURST: '1000000', RATE_LIMIT_PER_SECOND: '1000000', ...env });
+      await untilHealthy(url, started);
+    },
+    async kill() {
+      if (alive(started)) started?.child.kill('SIGKILL');
+      await started?.exited;
+    },
+    running: () => alive(started),
+    tokens,
+    async call(who, method, path, body) {
+      const token = (await tokens())[who];
+      if (token === undefined) throw new Error(`no dev token for ${who}`);
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+  };
 }
