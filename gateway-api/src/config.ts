@@ -52,7 +52,7 @@ export interface SupervisionConfig {
    * RULES_DEFAULT_TEMPLATES: the cold-chain templates a warehouse gets when its first device is registered, comma
    * separated (`chilled`, `frozen`), or `none`. Default `chilled`.
    */
-  readonly defaultTemplates: readonly string[];
+  readonly defaultTemplates: readonly ('chilled' | 'frozen')[];
   /** RULES_TICK_MS: how often wall-clock time is fed to the rules (offline detection). Default 10000. */
   readonly tickMs: number;
   /**
@@ -173,7 +173,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       devRpcPort: e.ANCHOR_DEV_RPC_PORT,
     },
     supervision: {
-      defaultTemplates: e.RULES_DEFAULT_TEMPLATES === 'none' ? [] : [...new Set(e.RULES_DEFAULT_TEMPLATES.split(','))],
+      defaultTemplates: e.RULES_DEFAULT_TEMPLATES === 'none' ? [] : [...new Set(e.RULES_DEFAULT_TEMPLATES.split(',').map((name) => z.enum(['chilled', 'frozen']).parse(name)))],
       tickMs: e.RULES_TICK_MS,
       batchSize: e.RULES_BATCH_SIZE,
     },

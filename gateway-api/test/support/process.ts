@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 
 const cliDir = join(import.meta.dirname, '..', '..', 'src', 'cli');
 
@@ -59,8 +60,7 @@ export function killableGateway(dataDir: string, port: number, env: Record<strin
   let started: Started | undefined;
   const url = `http://127.0.0.1:${port.toString()}`;
   const tokens = async (): Promise<Record<string, string>> => {
-    const parsed: unknown = JSON.parse(await readFile(join(dataDir, 'dev-tokens.json'), 'utf8'));
-    return parsed as Record<string, string>;
+    return z.record(z.string(), z.string()).parse(JSON.parse(await readFile(join(dataDir, 'dev-tokens.json'), 'utf8')));
   };
   return {
     url,

@@ -4,7 +4,7 @@ import type { Queryable } from '../../db/database.js';
 import { parseOptionalRow, parseRows, timestamp } from '../../db/rows.js';
 import type { Viewer } from '../receipts/index.js';
 import { supervisionVisibility } from '../access.js';
-import type { AlarmChange, AlarmRecord } from '../rules/engine/index.js';
+import { alarmRecord, type AlarmChange, type AlarmRecord } from '../rules/engine/index.js';
 
 /** An alarm as the gateway keeps it: the engine's record, and what people did with it. */
 export interface StoredAlarm {
@@ -30,7 +30,7 @@ export interface AlarmFilter {
 const alarmRow = z
   .object({
     id: z.string(),
-    record: z.record(z.string(), z.unknown()),
+    record: z.unknown(),
     engine_state: z.enum(['ACTIVE', 'CLEARED', 'WITHDRAWN']),
     acked_by: z.string().nullable(),
     acked_at: timestamp.nullable(),
@@ -44,8 +44,7 @@ const alarmRow = z
   .transform(
     (row): StoredAlarm => ({
       id: row.id,
-      // Written by this store from the engine's record only.
-      record: row.record as unknown as AlarmRecord,
+      record: alarmRecord.parse(row.record),
       engineState: row.engine_state,
       acked: row.acked_by === null || row.acked_at === null ? null : { by: row.acked_by, at: row.acked_at, note: row.ack_note },
       shelved: row.shelved_by === null || row.shelved_until === null ? null : { by: row.shelved_by, until: row.shelved_until, reason: row.shelve_reason },

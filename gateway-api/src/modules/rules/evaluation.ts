@@ -5,9 +5,8 @@ import type { Database, Queryable } from '../../db/database.js';
 import { int8Number, parseOptionalRow, parseRows } from '../../db/rows.js';
 import type { Clock } from '../../platform/clock.js';
 import type { StepOutcome } from '../../platform/loop.js';
-import { createEngine, engineState, type AlarmChange, type Engine, type EngineInput } from './engine/index.js';
+import { createEngine, engineState, ruleVersion, type AlarmChange, type Engine, type EngineInput } from './engine/index.js';
 import { ruleStore } from './store.js';
-import type { RuleVersion } from './definition.js';
 
 /**
  * The evaluation loop's driver: it feeds the engine every accepted reading in leaf order, with the rule sets, lot facts
@@ -37,12 +36,14 @@ const storedState = z.object({ driver: driverState, engine: z.unknown(), at: z.n
 /** At most this many leaves between two stored snapshots: what a restart may have to evaluate again. */
 const SNAPSHOT_EVERY = 20_000;
 
-/** A logged input other than a reading, as rule_inputs keeps it. */
-export type LoggedInput =
-  | { readonly type: 'rules'; readonly payload: { readonly rules: readonly RuleVersion[] } }
-  | { readonly type: 'fact'; readonly payload: { readonly lotId: string; readonly receiptedQuantity: string } }
-  | { readonly type: 'lot'; readonly payload: { readonly lotId: string; readonly commodity: string | null } }
-  | { readonly type: 'tick'; readonly payload: { readonly now: number } };
+/** A logged input other than a reading, as rule_inputs keeps it (type and payload), parsed when it is read back. */
+const loggedInput = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('rules'), payload: z.object({ rules: z.array(ruleVersion) }) }),
+  z.object({ type: z.literal('fact'), payload: z.object({ lotId: z.string(), receiptedQuantity: z.string() }) }),
+  z.object({ type: z.literal('lot'), payload: z.object({ lotId: z.string(), commodity: z.string().nullable() }) }),
+  z.object({ type: z.literal('tick'), payload: z.object({ now: z.number() }) }),
+]);
+export type LoggedInput = z.infer<typeof loggedInput>;
 
 /** An accepted device reading as the driver reads it from the evidence table. */
 const readingRow = z.object({
@@ -308,7 +309,7 @@ export async function replay(db: Queryable, options: { readonly pageSize?: numbe
   };
   const flushUpTo = async (leafIndex: number): Promise<void> => {
     for (let entry = logged[next]; entry !== undefined && entry.after_leaf_index <= leafIndex; entry = logged[++next]) {
-      const input = applyLogged({ type: entry.type, payload: entry.payload } as LoggedInput, entry.after_leaf_index, driver);
+      const input = applyLogged(loggedInput.parse({ type: entry.type, payload: entry.payload }), entry.after_leaf_index, driver);
       if (input !== undefined) await emit(engine.apply(input));
     }
   };

@@ -25,7 +25,7 @@ export interface Rules {
   get(ruleId: string, caller: Caller): Promise<{ readonly rule: RuleView; readonly history: StoredRuleVersion[] }>;
   list(caller: Caller, filter: { readonly after?: string | undefined; readonly limit: number }): Promise<{ readonly items: RuleView[]; readonly next: string | null }>;
   /** Gives each warehouse with devices and no rules yet the default templates, once; returns the warehouses given them. */
-  applyDefaults(tx: Queryable, templates: readonly string[], custodianMspId: string): Promise<string[]>;
+  applyDefaults(tx: Queryable, templates: readonly TemplateName[], custodianMspId: string): Promise<string[]>;
 }
 
 /** Who set the default rules of a warehouse. */
@@ -164,7 +164,7 @@ export function rules(db: Database, clock: Clock): Rules {
         const at = clock.now();
         if (!(await store.markDefaults(warehouseId, templates, at))) continue;
         for (const template of templates) {
-          for (const definition of templateRules(template as TemplateName, { warehouseId })) {
+          for (const definition of templateRules(template, { warehouseId })) {
             // A rule of that id set by hand before the warehouse's first device wins: the default is not forced on it.
             if ((await store.versions(definition.id)).length > 0) continue;
             await store.insert({

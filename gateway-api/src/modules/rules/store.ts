@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../../db/database.js';
 import { int8Number, parseOptionalRow, parseRows, timestamp } from '../../db/rows.js';
-import type { RuleDefinition, RuleVersion } from './definition.js';
+import { ruleDefinition, type RuleDefinition, type RuleVersion } from './definition.js';
 
 /** A stored rule version, with where it applies (for the scope queries). */
 export interface StoredRuleVersion extends RuleVersion {
@@ -13,7 +13,7 @@ const versionRow = z
     rule_id: z.string(),
     version: z.number().int(),
     hash: z.string(),
-    definition: z.record(z.string(), z.unknown()),
+    definition: z.unknown(),
     scope_type: z.enum(['warehouse', 'lot', 'commodity']),
     scope_value: z.string(),
     owner_msp: z.string(),
@@ -26,8 +26,7 @@ const versionRow = z
       ruleId: row.rule_id,
       version: row.version,
       hash: row.hash,
-      // Written only by this store, after the definition schema accepted it.
-      definition: row.definition as unknown as RuleDefinition,
+      definition: ruleDefinition.parse(row.definition),
       owner: { mspId: row.owner_msp, userId: row.created_by },
       createdAt: row.created_at.toISOString(),
       retired: row.retired,

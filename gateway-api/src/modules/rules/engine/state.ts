@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ruleDefinition, ruleKinds, severities } from '../definition.js';
+import { ruleDefinition, ruleKinds, severities, type RuleVersion } from '../definition.js';
+import type { AlarmRecord } from './types.js';
 import type { EngineState } from './engine.js';
 
 /**
@@ -9,7 +10,8 @@ import type { EngineState } from './engine.js';
 
 const ref = z.strictObject({ evidenceId: z.string(), leafHash: z.string() });
 const subject = z.strictObject({ deviceId: z.string().nullable(), lotId: z.string().nullable(), warehouseId: z.string() });
-const alarm = z.strictObject({
+/** An alarm record as the engine makes it (the alarms module parses stored ones with it). */
+export const alarmRecord: z.ZodType<AlarmRecord> = z.strictObject({
   id: z.string(),
   ruleId: z.string(),
   ruleVersion: z.number(),
@@ -36,7 +38,7 @@ const kernel = z.strictObject({
   acc: acc.nullable(),
   clr: mark.nullable(),
   tacc: acc.nullable(),
-  alarm: alarm.nullable(),
+  alarm: alarmRecord.nullable(),
   pv: z.number().nullable(),
   cells: z.record(z.string(), z.tuple([z.number(), z.number()])).nullable(),
   iv: z.array(z.tuple([z.number(), z.number()])).nullable(),
@@ -54,8 +56,9 @@ const sample = z.strictObject({
   wh: z.string(),
   q: z.number().nullable(),
 });
-const published = z.strictObject({ rec: alarm, first: alarm.nullable(), ts: z.number(), pos: z.number() });
-const ruleVersion = z.strictObject({
+const published = z.strictObject({ rec: alarmRecord, first: alarmRecord.nullable(), ts: z.number(), pos: z.number() });
+/** A rule version as the engine takes it (the rules loop's input log parses stored ones with it). */
+export const ruleVersion: z.ZodType<RuleVersion> = z.strictObject({
   ruleId: z.string(),
   version: z.number().int().positive(),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
@@ -75,6 +78,6 @@ export const engineState: z.ZodType<EngineState> = z.strictObject({
     z.strictObject({ rule: z.string(), key: z.string(), wm: z.number().nullable(), baseTs: z.number().nullable(), basePos: z.number(), base: kernel, cur: kernel, buf: z.array(sample), pub: z.array(z.tuple([z.string(), published])) }),
   ),
   offline: z.array(
-    z.strictObject({ rule: z.string(), key: z.string(), last: z.number(), lastE: z.string(), lastL: z.string(), subj: subject, alarm: alarm.nullable(), cause: z.enum(['silence', 'sequence']).nullable() }),
+    z.strictObject({ rule: z.string(), key: z.string(), last: z.number(), lastE: z.string(), lastL: z.string(), subj: subject, alarm: alarmRecord.nullable(), cause: z.enum(['silence', 'sequence']).nullable() }),
   ),
 });
