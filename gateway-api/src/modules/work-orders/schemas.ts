@@ -139,6 +139,17 @@ const workOrderShape = z.object({
 export const workOrder = workOrderShape.openapi('WorkOrder', { example: exampleWorkOrder });
 export const workOrderList = z.array(workOrderShape).openapi('WorkOrderList', { example: [exampleWorkOrder] });
 
+/** "First working day of each quarter: count every A-class location" (docs/design.md section 9). */
+const exampleScheduleRequest = {
+  id: 'QUARTERLY-COUNT-A',
+  cron: '0 8 * 1,4,7,10 *',
+  timeZone: 'Asia/Shanghai',
+  dayRule: 'first-working-day',
+  title: 'Quarterly full count of every A-class location',
+  priority: 'P2',
+  scope: { warehouseId: 'WH-QINGDAO-01', locationClass: 'A' },
+} as const;
+
 export const scheduleBody = z
   .strictObject({
     id,
@@ -158,26 +169,10 @@ export const scheduleBody = z
     const problem = cronProblem(schedule.cron, IANAZone.isValidZone(schedule.timeZone) ? schedule.timeZone : 'UTC');
     if (problem !== undefined) issues.addIssue({ code: 'custom', path: ['cron'], message: `not a cron expression croner accepts: ${problem}` });
   })
-  .openapi('WorkOrderScheduleRequest', {
-    example: {
-      id: 'QUARTERLY-COUNT-A',
-      cron: '0 8 * 1,4,7,10 *',
-      timeZone: 'Asia/Shanghai',
-      dayRule: 'first-working-day',
-      title: 'Quarterly full count of every A-class location',
-      priority: 'P2',
-      scope: { warehouseId: 'WH-QINGDAO-01', locationClass: 'A' },
-    },
-  });
+  .openapi('WorkOrderScheduleRequest', { example: exampleScheduleRequest });
 
 const exampleSchedule = {
-  id: 'QUARTERLY-COUNT-A',
-  cron: '0 8 * 1,4,7,10 *',
-  timeZone: 'Asia/Shanghai',
-  dayRule: 'first-working-day',
-  title: 'Quarterly full count of every A-class location',
-  priority: 'P2',
-  scope: { warehouseId: 'WH-QINGDAO-01', locationClass: 'A' },
+  ...exampleScheduleRequest,
   createdBy: 'custodian.supervisor',
   createdAt: '2026-11-20T02:00:00.000Z',
   consideredUntil: '2026-11-20T02:00:00.000Z',
