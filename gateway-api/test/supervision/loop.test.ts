@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { z } from 'zod';
 import { ManualClock } from '../../src/testing/manual-clock.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { testDatabases } from '../support/postgres.js';
 import { uid } from '../http/helpers.js';
 import { alarmsSeen, minute, pledgedLot, placedDevice, series, submit } from './support.js';
@@ -14,22 +14,9 @@ const replayReply = z.object({ data: z.looseObject({ identical: z.boolean(), cha
 for (const target of targets) {
   describe(`The rules loop on ${target.name}: restarts and wake-ups`, function () {
     this.timeout(120_000);
-    let gateway: TestGateway | undefined;
     // A manual clock feeds no tick, so only a new lot or a rule change makes the loop store its engine snapshot.
     const clock = new ManualClock(new Date());
-    before(async function () {
-      this.timeout(120_000);
-      gateway = await startTestGateway(target, { RULES_DEFAULT_TEMPLATES: 'none' }, { clock });
-    });
-    after(async function () {
-      this.timeout(60_000);
-      await gateway?.close();
-      await target.cleanup();
-    });
-    const gw = (): TestGateway => {
-      if (gateway === undefined) throw new Error('the gateway is not running');
-      return gateway;
-    };
+    const gw = useTestGateway(target, { RULES_DEFAULT_TEMPLATES: 'none' }, { clock });
 
     it('after a restart between two stored snapshots, the readings since the last one are evaluated again without raising anything twice', async () => {
       const lot = await pledgedLot(gw());
@@ -48,7 +35,7 @@ for (const target of targets) {
       const raised = (await alarmsSeen(gw(), 'custodian.supervisor', `?lotId=${lot.lotId}`)).filter((alarm) => alarm.ruleId === ruleId);
       expect(raised.map((alarm) => alarm.status)).to.deep.equal(['ACTIVE']);
 
-      gateway = await gw().restart();
+      await gw.restart();
       // The episode goes on across the restart and clears once back in range.
       await submit(gw(), series(device, start + 15 * minute, [9, 3, 3], 16));
       await gw().gateway.supervisionSettled();

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { z } from 'zod';
 import { ManualClock } from '../../src/testing/manual-clock.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { useTestGateway } from '../support/gateway.js';
 import { testDatabases } from '../support/postgres.js';
 import { uid } from '../http/helpers.js';
 import { alarmsSeen, minute, placedDevice, pledgedLot, series, submit } from './support.js';
@@ -12,20 +12,13 @@ const replayReply = z.object({ data: z.looseObject({ identical: z.boolean(), cha
 for (const target of targets) {
   describe(`Replay feeds the logged ticks in leaf order past leaf 9 on ${target.name}`, function () {
     this.timeout(120_000);
-    let gateway: TestGateway | undefined;
     const clock = new ManualClock(new Date());
-    before(async function () {
-      gateway = await startTestGateway(target, { RULES_DEFAULT_TEMPLATES: 'chilled', RULES_TICK_MS: '1000' }, { clock });
-    });
-    after(async function () {
-      await gateway?.close();
-      await target.cleanup();
-    });
+    const gw = useTestGateway(target, { RULES_DEFAULT_TEMPLATES: 'chilled', RULES_TICK_MS: '1000' }, { clock });
 
     /** Moves the clock a tick on until the alarms on the lot satisfy `condition` (the loop wakes on the clock). */
     async function tickUntil(lotId: string, condition: (offline: { status: string }[]) => boolean): Promise<void> {
       for (let attempt = 0; attempt < 200; attempt++) {
-        const offline = (await alarmsSeen(gateway!, 'custodian.auditor', `?lotId=${lotId}`)).filter((alarm) => alarm.kind === 'offline');
+        const offline = (await alarmsSeen(gw(), 'custodian.auditor', `?lotId=${lotId}`)).filter((alarm) => alarm.kind === 'offline');
         if (condition(offline)) return;
         clock.advance(1_000);
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -34,22 +27,22 @@ for (const target of targets) {
     }
 
     it('a tick logged after leaf 9 is fed before leaf 10, not after the ticks logged after leaf 10 and above', async () => {
-      const gw = gateway!;
-      const lot = await pledgedLot(gw, { warehouseId: uid('WH-ORDER') });
-      const device = await placedDevice(gw, lot);
+      const gateway = gw();
+      const lot = await pledgedLot(gateway, { warehouseId: uid('WH-ORDER') });
+      const device = await placedDevice(gateway, lot);
       // Ten readings an hour old (leaves 0-9); a tick makes the device offline; the eleventh reading (leaf 10)
       // clears it; a later tick is logged after leaf 10. Sorted as text, "10" came before "9".
       const start = clock.now().getTime() - 60 * minute;
-      await submit(gw, series(device, start, Array<number>(10).fill(2.5)));
-      await gw.gateway.supervisionSettled();
+      await submit(gateway, series(device, start, Array<number>(10).fill(2.5)));
+      await gateway.gateway.supervisionSettled();
       await tickUntil(lot.lotId, (offline) => offline.some((alarm) => alarm.status === 'ACTIVE'));
-      await submit(gw, series(device, clock.now().getTime() - minute, [2.5], 11));
-      await gw.gateway.supervisionSettled();
+      await submit(gateway, series(device, clock.now().getTime() - minute, [2.5], 11));
+      await gateway.gateway.supervisionSettled();
       await tickUntil(lot.lotId, (offline) => offline.length > 0 && offline.every((alarm) => alarm.status !== 'ACTIVE'));
       clock.advance(2_000);
-      await gw.gateway.supervisionSettled();
+      await gateway.gateway.supervisionSettled();
 
-      const result = replayReply.parse((await gw.request('custodian.auditor', 'POST', '/v1/rules/replay', { body: {} })).body).data;
+      const result = replayReply.parse((await gateway.request('custodian.auditor', 'POST', '/v1/rules/replay', { body: {} })).body).data;
       expect(result.firstDifference).to.equal(null);
       expect(result).to.deep.include({ identical: true, changes: result.storedChanges });
     });
