@@ -2,7 +2,6 @@ import type { Queryable } from '../../db/database.js';
 import { serve } from '../../http/operation.js';
 import { startLoop } from '../../platform/loop.js';
 import { defineModule } from '../../platform/module.js';
-import { orNothing } from '../../registry/receipt-registry.js';
 import { alarms as alarmService, owesLedger, type Alarms } from './alarms.js';
 import { covenantStep } from './covenants.js';
 import { operations } from './operations.js';
@@ -21,8 +20,6 @@ export interface AlarmsApi {
    * ledger an action (woken before the commit, on PostgreSQL it would find nothing pending and sleep its idle 5 s).
    */
   committed(changes: readonly AlarmChange[]): void;
-  /** The commodity of each lot, read from the ledger (null when the lot cannot be read). */
-  commodities(lotIds: readonly string[]): Promise<Map<string, string | null>>;
   readonly alarms: Alarms;
   /** Resolves once every ledger action owed so far is done (for tests and the demo). */
   settled(timeoutMs?: number): Promise<void>;
@@ -77,7 +74,6 @@ export const alarmsModule = defineModule('alarms', { migrations: ['010_alarms_ep
     backoff: { initialMs: 500, maxMs: 30_000 },
     onError: (error, failure) => ctx.logger.error({ err: error, ...failure }, 'recording alarms on the ledger failed; retrying'),
   });
-  const lotCommodities = new Map<string, string | null>();
   return {
     operations: serve(operations, service),
     api: {
@@ -86,17 +82,6 @@ export const alarmsModule = defineModule('alarms', { migrations: ['010_alarms_ep
         if (changes.some(owesLedger)) loop.wake();
       },
       alarms: service,
-      async commodities(lotIds) {
-        const found = new Map<string, string | null>();
-        for (const lotId of lotIds) {
-          if (!lotCommodities.has(lotId)) {
-            const lot = await orNothing(ctx.registry.getLot(identity, lotId));
-            if (lot !== undefined) lotCommodities.set(lotId, lot.commodity);
-            found.set(lotId, lot?.commodity ?? null);
-          } else found.set(lotId, lotCommodities.get(lotId) ?? null);
-        }
-        return found;
-      },
       settled: (timeoutMs = 30_000) =>
         new Promise<void>((resolve, reject) => {
           const done = (): void => {

@@ -1,5 +1,7 @@
 import { orgKinds } from '@wr/chaincode/roles';
 import { serve } from '../../http/operation.js';
+import { orNothing } from '../../registry/receipt-registry.js';
+import { supervisionSpec } from '../alarms/index.js';
 import { startLoop } from '../../platform/loop.js';
 import { defineModule } from '../../platform/module.js';
 import { evaluation } from './evaluation.js';
@@ -31,16 +33,28 @@ const custodianMspId = Object.entries(orgKinds).find(([, kind]) => kind === 'cus
  * Supervision rules (监管策略): versioned definitions, the default cold-chain templates, and the evaluation loop that
  * feeds every accepted reading through the engine in leaf order and hands what it raises to the alarms module.
  */
-export const rulesModule = defineModule('rules', { migrations: ['008_rules_versions'] }, (ctx) => {
+export const rulesModule = defineModule('rules', { migrations: ['008_rules_versions'] }, async (ctx) => {
   const rules = ruleService(ctx.db, ctx.clock);
   const alarms = ctx.use('alarms');
+  const identity = await ctx.serviceIdentity(supervisionSpec);
+  /** A lot's commodity never changes on the ledger: each is read once. */
+  const lotCommodities = new Map<string, string | null>();
+  const commodityOf = async (lotIds: readonly string[]): Promise<Map<string, string | null>> => {
+    for (const lotId of lotIds) {
+      if (lotCommodities.has(lotId)) continue;
+      const lot = await orNothing(ctx.registry.getLot(identity, lotId));
+      // An unreadable lot is asked about again next time; only a found one is remembered.
+      if (lot !== undefined) lotCommodities.set(lotId, lot.commodity);
+    }
+    return new Map(lotIds.map((lotId) => [lotId, lotCommodities.get(lotId) ?? null]));
+  };
   const { supervision } = ctx.config;
   const evaluator = evaluation({
     db: ctx.db,
     clock: ctx.clock,
     batchSize: supervision.batchSize,
     tickMs: supervision.tickMs,
-    commodityOf: (lotIds) => alarms.commodities(lotIds),
+    commodityOf,
     beforeStep: async (tx) => {
       if (supervision.defaultTemplates.length > 0) await rules.applyDefaults(tx, supervision.defaultTemplates, custodianMspId);
     },
