@@ -5,6 +5,8 @@ import { parseOptionalRow, parseRows, timestamp } from '../../db/rows.js';
 import type { Viewer } from '../receipts/index.js';
 import { supervisionVisibility } from '../access.js';
 import { alarmRecord, type AlarmChange, type AlarmRecord } from '../rules/engine/index.js';
+import { appendEvents } from '../events/outbox.js';
+import { alarmActionEvent, alarmChangeEvent } from './events.js';
 
 /** An alarm as the gateway keeps it: the engine's record, and what people did with it. */
 export interface StoredAlarm {
@@ -115,7 +117,17 @@ export function alarmStore(db: Queryable): AlarmStore {
             now,
           ],
         );
-        await db.query('INSERT INTO alarm_changes (alarm_id, type, change_jcs, leaf_cursor) VALUES ($1, $2, $3, $4)', [alarm.id, change.type, jcs(change), leafCursor]);
+        const [logged] = parseRows(
+          z.object({ seq: z.string() }),
+          await db.query('INSERT INTO alarm_changes (alarm_id, type, change_jcs, leaf_cursor) VALUES ($1, $2, $3, $4) RETURNING seq::text AS seq', [
+            alarm.id,
+            change.type,
+            jcs(change),
+            leafCursor,
+          ]),
+        );
+        const event = logged && (await alarmChangeEvent(db, logged.seq, change.type, alarm, now));
+        if (event !== undefined) await appendEvents(db, [event]);
       }
     },
 
@@ -147,12 +159,18 @@ export function alarmStore(db: Queryable): AlarmStore {
 
     async acknowledge(id, by, note, at) {
       const rows = await db.query(`UPDATE alarms SET acked_by = $2, acked_at = $3, ack_note = $4, updated_at = $3 WHERE id = $1 RETURNING ${columns}`, [id, by, at, note]);
-      return alarmRow.parse(rows[0]);
+      const acked = alarmRow.parse(rows[0]);
+      const action = { type: 'alarm.acknowledged', id: `alarm-${id}-acknowledged`, at, details: { by, note } } as const;
+      await appendEvents(db, [await alarmActionEvent(db, action, acked.record, acked.engineState)]);
+      return acked;
     },
 
     async shelve(id, by, until, reason, at) {
       const rows = await db.query(`UPDATE alarms SET shelved_by = $2, shelved_until = $3, shelve_reason = $4, updated_at = $5 WHERE id = $1 RETURNING ${columns}`, [id, by, until, reason, at]);
-      return alarmRow.parse(rows[0]);
+      const shelved = alarmRow.parse(rows[0]);
+      const action = { type: 'alarm.shelved', id: `alarm-${id}-shelved-${at.getTime().toString()}`, at, details: { by, until: until.toISOString(), reason } } as const;
+      await appendEvents(db, [await alarmActionEvent(db, action, shelved.record, shelved.engineState)]);
+      return shelved;
     },
 
     async addAction(alarmId, action, args, at) {

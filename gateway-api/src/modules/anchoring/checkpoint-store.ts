@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database, Queryable } from '../../db/database.js';
 import { parseOptionalRow, parseRows } from '../../db/rows.js';
 import type { Leaves } from '../leaves/index.js';
+import { appendEvents, everyone } from '../events/outbox.js';
 
 /** A checkpoint as the gateway keeps it: cut, maybe sent, maybe anchored, maybe recorded on the ledger. */
 export interface StoredCheckpoint {
@@ -125,11 +126,30 @@ export function checkpointStore(db: Database, leaves: Leaves): CheckpointStore {
       await db.query('UPDATE checkpoints SET pending_tx_hash = $2, pending_nonce = $3 WHERE seq = $1 AND tx_hash IS NULL', [seq, pending.txHash, pending.nonce]);
     },
     async markAnchored(seq, anchor) {
-      await db.query(
-        `UPDATE checkpoints SET chain_id = $2, contract = $3, tx_hash = $4, block_number = $5, block_hash = $6, block_timestamp = $7,
-           anchored_at = now() WHERE seq = $1 AND tx_hash IS NULL`,
-        [seq, anchor.chainId, anchor.contract, anchor.txHash, anchor.blockNumber, anchor.blockHash, anchor.blockTimestamp],
-      );
+      await db.transaction(async (tx) => {
+        const updated = parseOptionalRow(
+          row,
+          await tx.query(
+            `UPDATE checkpoints SET chain_id = $2, contract = $3, tx_hash = $4, block_number = $5, block_hash = $6, block_timestamp = $7,
+               anchored_at = now() WHERE seq = $1 AND tx_hash IS NULL RETURNING ${columns}`,
+            [seq, anchor.chainId, anchor.contract, anchor.txHash, anchor.blockNumber, anchor.blockHash, anchor.blockTimestamp],
+          ),
+        );
+        // Checkpoints are public (GET /v1/checkpoints answers every known caller): everyone hears of an anchoring.
+        if (updated !== undefined) {
+          const { checkpoint } = stored(updated);
+          await appendEvents(tx, [
+            {
+              id: `checkpoint-${checkpoint.seq.toString()}-anchored`,
+              type: 'checkpoint.anchored',
+              occurredAt: new Date(anchor.blockTimestamp * 1000),
+              object: { type: 'checkpoint', id: checkpoint.seq.toString() },
+              audience: [everyone],
+              data: { checkpoint, anchor },
+            },
+          ]);
+        }
+      });
     },
     async markRecorded(seq, ledgerTxId) {
       await db.query('UPDATE checkpoints SET ledger_tx_id = $2, recorded_at = now() WHERE seq = $1 AND ledger_tx_id IS NULL', [seq, ledgerTxId]);

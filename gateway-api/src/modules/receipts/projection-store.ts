@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type { LedgerEvent } from '../../ledger/port.js';
 import type { Queryable } from '../../db/database.js';
 import { int8, parseOptionalRow } from '../../db/rows.js';
+import { appendEvents } from '../events/outbox.js';
+import { ledgerEvents, partiesBefore } from './events.js';
 
 /** The checkpoint every projection of the ledger into these tables is recorded under. */
 export const PROJECTION_NAME = 'ledger';
@@ -48,6 +50,7 @@ export async function writeEventUpdate(tx: Queryable, update: EventUpdate): Prom
      ON CONFLICT (block_number, tx_index) DO NOTHING`,
     [block, event.txIndex, event.txId, event.eventName, update.payloadJson, event.timestamp],
   );
+  const before = await partiesBefore(tx, update);
   for (const [id, receipt] of update.receipts) {
     await (receipt === undefined
       ? tx.query('DELETE FROM receipts WHERE id = $1 AND updated_block <= $2', [id, block])
@@ -58,6 +61,8 @@ export async function writeEventUpdate(tx: Queryable, update: EventUpdate): Prom
       ? tx.query('DELETE FROM lots WHERE id = $1 AND updated_block <= $2', [id, block])
       : upsertLot(tx, lot, block));
   }
+  // Told in the transaction that applies the change: the outbox holds what the tables hold, never more or less.
+  await appendEvents(tx, await ledgerEvents(tx, update, before));
   await tx.query(
     `INSERT INTO projection_checkpoints (name, block_number, tx_index) VALUES ($1, $2, $3)
      ON CONFLICT (name) DO UPDATE SET block_number = EXCLUDED.block_number, tx_index = EXCLUDED.tx_index, updated_at = now()

@@ -16,6 +16,8 @@ import {
 import { dayRules, type ScheduleDefinition } from './schedules.js';
 import { supervisionVisibility } from '../access.js';
 import type { Viewer } from '../receipts/index.js';
+import { appendEvents } from '../events/outbox.js';
+import { workOrderEvent } from './events.js';
 
 /** Where a work order came from. */
 export type WorkOrderSource =
@@ -162,7 +164,10 @@ export function workOrderStore(db: Queryable) {
         ],
       );
       const inserted = parseOptionalRow(workOrderRow, rows);
-      if (inserted !== undefined) await db.query('INSERT INTO work_order_history (work_order_id, seq, entry) VALUES ($1, 0, $2)', [inserted.id, created]);
+      if (inserted !== undefined) {
+        await db.query('INSERT INTO work_order_history (work_order_id, seq, entry) VALUES ($1, 0, $2)', [inserted.id, created]);
+        await appendEvents(db, [await workOrderEvent(db, inserted, 0, created)]);
+      }
       return inserted;
     },
 
@@ -226,7 +231,7 @@ export function workOrderStore(db: Queryable) {
       now: { readonly state: WorkOrderState; readonly priority: Priority; readonly assignee: string | null; readonly updatedAt: Date },
     ): Promise<WorkOrderRecord> {
       await db.query('INSERT INTO work_order_history (work_order_id, seq, entry) VALUES ($1, $2, $3)', [id, seq, entry]);
-      return parseRow(
+      const updated = parseRow(
         workOrderRow,
         await db.query(`UPDATE work_orders SET state = $2, priority = $3, assignee = $4, updated_at = $5 WHERE id = $1 RETURNING ${columns}`, [
           id,
@@ -236,6 +241,8 @@ export function workOrderStore(db: Queryable) {
           now.updatedAt,
         ]),
       );
+      await appendEvents(db, [await workOrderEvent(db, updated, seq, entry)]);
+      return updated;
     },
 
     /** The ids among those named that are stored evidence (device readings, documents, ledger events). */
