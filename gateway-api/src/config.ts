@@ -45,6 +45,19 @@ export interface Config {
   readonly anchor: AnchorConfig;
   /** Supervision (docs/supervision.md). */
   readonly supervision: SupervisionConfig;
+  /** The event stream (docs/events.md). */
+  readonly events: EventsConfig;
+}
+
+export interface EventsConfig {
+  /** EVENTS_HEARTBEAT_MS: a heartbeat comment is sent on GET /v1/events after this long without an event. Default 15000. */
+  readonly heartbeatMs: number;
+  /** EVENTS_SLOW_CLIENT_MS: a stream client whose socket stays full this long is dropped. Default 10000. */
+  readonly slowClientMs: number;
+  /** EVENTS_POLL_MS: how often the outbox is read for events other gateways on the same database wrote. Default 250. */
+  readonly pollMs: number;
+  /** How many recent events the stream's shared reader keeps in memory for the clients that are up to date. */
+  readonly ringSize: number;
 }
 
 export interface SupervisionConfig {
@@ -128,6 +141,9 @@ const environment = z.object({
     .default('chilled'),
   RULES_TICK_MS: integer(100, 3_600_000).default(10_000),
   RULES_BATCH_SIZE: integer(1, 100_000).default(10_000),
+  EVENTS_HEARTBEAT_MS: integer(100, 3_600_000).default(15_000),
+  EVENTS_SLOW_CLIENT_MS: integer(100, 3_600_000).default(10_000),
+  EVENTS_POLL_MS: integer(10, 60_000).default(250),
 });
 
 /** A configuration problem, reported before anything starts. */
@@ -177,5 +193,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       tickMs: e.RULES_TICK_MS,
       batchSize: e.RULES_BATCH_SIZE,
     },
+    events: { heartbeatMs: e.EVENTS_HEARTBEAT_MS, slowClientMs: e.EVENTS_SLOW_CLIENT_MS, pollMs: e.EVENTS_POLL_MS, ringSize: 10_000 },
   };
 }

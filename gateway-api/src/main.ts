@@ -16,7 +16,7 @@ import { fileWallet } from './identity/wallet.js';
 import { EmbeddedLedger } from './ledger/embedded/index.js';
 import { FabricLedger, loadConnectionBundle } from './ledger/fabric/fabric-ledger.js';
 import type { Identity, LedgerPort } from './ledger/port.js';
-import { alarmsModule, anchoringModule, devicesModule, documentsModule, leavesModule, readingsModule, receiptsModule, rulesModule, workOrdersModule } from './modules/index.js';
+import { alarmsModule, anchoringModule, devicesModule, documentsModule, eventsModule, leavesModule, readingsModule, receiptsModule, rulesModule, workOrdersModule } from './modules/index.js';
 import { projectorSpec } from './modules/receipts/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { startModules, type GatewayModule, type HealthCheck, type InfrastructureHealth, type ModuleApis } from './platform/module.js';
@@ -46,11 +46,13 @@ export interface Gateway {
 }
 
 /**
- * The gateway's capabilities, in start order: each may use those before it (readings and documents append to the
+ * The gateway's capabilities, in start order: each may use those before it (events first: the others write to its
+ * outbox; readings and documents append to the
  * leaves; anchoring cuts checkpoints over them and reads devices for bundles; work orders read the receipts projection
  * and the evidence table for visibility and attachments). They stop in reverse.
  */
 export const defaultModules: readonly GatewayModule[] = [
+  eventsModule,
   receiptsModule,
   devicesModule,
   leavesModule,
@@ -163,6 +165,8 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       },
       close: () =>
         (closing ??= (async () => {
+          // Event streams never end on their own: end them, or closing would wait for their clients forever.
+          started.api('events')?.endStreams();
           await new Promise<void>((resolve) => {
             server.close(() => resolve());
             server.closeIdleConnections();

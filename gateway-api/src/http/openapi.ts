@@ -96,7 +96,15 @@ export function openApiDocument(operations: readonly Operation<unknown>[], serve
       },
       responses: {
         [String(op.successStatus)]: op.documentedResponse
-          ? { description: op.documentedResponse.description, content: { 'application/json': { schema: op.documentedResponse.schema } } }
+          ? {
+              description: op.documentedResponse.description,
+              content: {
+                [op.documentedResponse.contentType ?? 'application/json']: {
+                  schema: op.documentedResponse.schema,
+                  ...(op.documentedResponse.example === undefined ? {} : { example: op.documentedResponse.example }),
+                },
+              },
+            }
           : {
               description: op.call ? (op.write ? 'committed on the ledger' : 'as the ledger holds it now') : op.write ? 'stored' : 'as stored',
               content: { 'application/json': { schema: envelope(op.response, op.call?.kind === 'submit') } },

@@ -1,4 +1,5 @@
 import type { Allowed } from '@wr/chaincode/roles';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { WriteContext } from '../platform/write.js';
 import type { Caller } from './auth.js';
@@ -7,7 +8,19 @@ import { parse } from './parse.js';
 /** What a route does on the ledger: a transaction that is ordered and committed, or a query. */
 export type LedgerCall = { readonly kind: 'submit' | 'evaluate'; readonly tx: string };
 
-export type OperationTag = 'Lots' | 'Receipts' | 'Risk events' | 'Devices' | 'Evidence' | 'Documents' | 'Checkpoints' | 'Rules' | 'Alarms' | 'Work orders';
+export type OperationTag =
+  | 'Lots'
+  | 'Receipts'
+  | 'Risk events'
+  | 'Devices'
+  | 'Evidence'
+  | 'Documents'
+  | 'Checkpoints'
+  | 'Rules'
+  | 'Alarms'
+  | 'Work orders'
+  | 'Events'
+  | 'Webhooks';
 
 /** A ledger transaction's place on the ledger, as a write's response reports it. */
 export interface TransactionRef {
@@ -21,6 +34,11 @@ export interface Reply<T> {
   readonly transaction?: TransactionRef;
   /** Members beside `data` (a page's `next`). */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /**
+   * For a read that answers with a stream (server-sent events) instead of `{data}`: it writes the response itself.
+   * Throwing before it writes anything still gives the caller a problem document.
+   */
+  readonly respond?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 /** What a use case gets of its request: every part parsed with the operation's schemas, and who asks. */
@@ -50,6 +68,9 @@ export type ResponseDoc = z.ZodType | { readonly component: string };
 export interface DocumentedResponse {
   readonly description: string;
   readonly schema: Readonly<Record<string, unknown>>;
+  /** Default application/json. */
+  readonly contentType?: string;
+  readonly example?: unknown;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;

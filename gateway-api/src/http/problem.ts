@@ -85,6 +85,7 @@ const evidenceStatus: Readonly<Record<EvidenceErrorCode, number>> = {
   ALARM_NOT_SHELVABLE: 409,
   ALARM_NOT_ACTIVE: 409,
   PLACEMENT_WAREHOUSE_MISMATCH: 422,
+  EVENT_NOT_FOUND: 404,
 };
 
 const titles: Readonly<Record<number, string>> = {

@@ -63,8 +63,12 @@ async function handle(operation: ServedOperation, deps: RouteDependencies, req: 
   };
 
   if (!operation.write) {
-    const outcome = await run();
-    res.status(outcome.status).json(outcome.body);
+    const reply = await timed(deps.metrics, operation, () => prepared.run(undefined, { caller, write }));
+    if (reply.respond !== undefined) {
+      await reply.respond(req, res);
+      return;
+    }
+    res.status(operation.successStatus).json(bodyOfReply(reply));
     return;
   }
   const outcome = await idempotent(deps.idempotency, caller.id, key, { method: req.method, path, body: prepared.body }, run);

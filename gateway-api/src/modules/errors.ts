@@ -28,6 +28,8 @@ export const evidenceErrorCodes = [
   'ALARM_ALREADY_ACKNOWLEDGED',
   'ALARM_NOT_SHELVABLE',
   'ALARM_NOT_ACTIVE',
+  // Channels (docs/events.md).
+  'EVENT_NOT_FOUND',
 ] as const;
 
 export type EvidenceErrorCode = (typeof evidenceErrorCodes)[number];

@@ -1,6 +1,7 @@
 import { anchoringOperations } from './anchoring/index.js';
 import { deviceOperations } from './devices/index.js';
 import { documentOperations } from './documents/index.js';
+import { eventOperations } from './events/index.js';
 import type { Operation } from '../http/operation.js';
 import { leafOperations } from './leaves/index.js';
 import { readingOperations } from './readings/index.js';
@@ -12,6 +13,7 @@ export { alarmsModule } from './alarms/index.js';
 export { anchoringModule } from './anchoring/index.js';
 export { devicesModule } from './devices/index.js';
 export { documentsModule } from './documents/index.js';
+export { eventsModule } from './events/index.js';
 export { leavesModule } from './leaves/index.js';
 export { readingsModule } from './readings/index.js';
 export { receiptsModule } from './receipts/index.js';
@@ -28,4 +30,5 @@ export const gatewayOperations: readonly Operation[] = [
   ...ruleOperations,
   ...alarmOperations,
   ...workOrderOperations,
+  ...eventOperations,
 ];
