@@ -4,8 +4,19 @@ import { z } from 'zod';
 import { componentExamples } from './component-examples.js';
 import { emptyBody } from './fields.js';
 import type { Operation, ResponseDoc } from './operation.js';
+import { eventCatalogue, eventExamples, eventTypes } from '../modules/events/catalogue.js';
 
 type JsonSchema = Record<string, unknown>;
+
+/** The id of each kind of object in the events' examples. */
+const exampleObjectIds: Readonly<Record<string, string>> = {
+  receipt: 'WR-2026-0001',
+  lot: 'LOT-QD-0001',
+  'risk-event': 'alarm-a1b2c3d4e5f60718293a4b5c6d7e8f90',
+  alarm: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+  'work-order': 'WO-000017',
+  checkpoint: '12',
+};
 
 /**
  * Response schemas come from the chaincode's own zod schemas (what GetReceipt, GetEncumbrance... return). The
@@ -111,6 +122,43 @@ export function openApiDocument(operations: readonly Operation<unknown>[], serve
             },
         ...problems(op.binaryBody ? [400, 401, 403, 404, 413, 415, 429] : op.call ? [400, 401, 403, 404, 409, 413, 422, 429] : [400, 401, 403, 404, 409, 413, 429]),
       },
+    });
+  }
+
+  // Every event type, as the body a webhook subscriber receives (GET /v1/events carries the same JSON as `data`).
+  for (const type of eventTypes) {
+    const { object, summary } = eventCatalogue[type];
+    registry.registerWebhook({
+      method: 'post',
+      path: type,
+      operationId: `event:${type}`,
+      summary,
+      description:
+        `Sent to webhook subscriptions that take \`${type}\`, and on GET /v1/events, to the parties that may see the ${object}. ` +
+        'Signed as Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature (v1,<base64 HMAC-SHA256>).',
+      tags: ['Events'],
+      request: {
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['id', 'type', 'timestamp', 'object', 'data'],
+                properties: {
+                  id: { type: 'string', description: 'stable event id: deduplicate on it' },
+                  type: { type: 'string', const: type },
+                  timestamp: { type: 'string', format: 'date-time', description: 'when the change happened' },
+                  object: { type: 'object', required: ['type', 'id'], properties: { type: { type: 'string', const: object }, id: { type: 'string' } } },
+                  data: { type: 'object', additionalProperties: true },
+                },
+              },
+              example: { id: `ledger-7d3c5f0e8b2a41c6-${type}`, type, timestamp: '2026-11-20T04:00:00.000Z', object: { type: object, id: exampleObjectIds[object] }, data: eventExamples[type] },
+            },
+          },
+        },
+      },
+      responses: { '200': { description: 'any 2xx acknowledges the delivery; anything else, or no answer in time, is retried' } },
     });
   }
 

@@ -25,7 +25,9 @@ function exampleOf(schema: Record<string, unknown>): unknown {
 /** The example of a success response's `data` (or of the whole body, when it is documented whole). */
 function responseExample(op: (typeof document.paths)[string][string] | undefined): unknown {
   const [success] = Object.entries(op?.responses ?? {}).filter(([status]) => status.startsWith('2'));
-  const schema = schemaAt.parse(success?.[1]).content['application/json']?.schema ?? {};
+  const content = schemaAt.parse(success?.[1]).content;
+  // JSON, or the one other media type a response is documented in (the event stream's text/event-stream).
+  const schema = content['application/json']?.schema ?? Object.values(content)[0]?.schema ?? {};
   const data = z.looseObject({ properties: z.looseObject({ data: z.looseObject({}) }) }).safeParse(schema);
   return schema.example ?? (data.success ? exampleOf(data.data.properties.data) : undefined);
 }
@@ -58,6 +60,14 @@ describe('the OpenAPI document', () => {
     for (const op of all) {
       if ('component' in op.response) continue;
       const example = responseExample(documented.find((entry) => entry.operationId === op.operationId));
+      if (op.documentedResponse?.contentType === 'text/event-stream') {
+        // A stream's example is its text: every data line is an event as webhooks receive it.
+        const lines = z.string().parse(example).split('\n').filter((line) => line.startsWith('data: '));
+        expect(lines, `${op.operationId} example events`).to.not.be.empty;
+        for (const line of lines) z.object({ id: z.string(), type: z.string(), timestamp: z.string(), object: z.object({ type: z.string(), id: z.string() }), data: z.looseObject({}) }).parse(JSON.parse(line.slice(6)));
+        parsed++;
+        continue;
+      }
       // A response documented whole (a page: `data` and `next`) has its `data` checked.
       const result = op.response.safeParse(op.documentedResponse === undefined ? example : z.object({ data: z.unknown() }).parse(example).data);
       expect(result.success, `${op.operationId}: ${result.error?.message ?? ''}`).to.equal(true);

@@ -71,7 +71,15 @@ export const eventsModule = defineModule('events', { migrations: ['011_events_ou
     api,
     health: () => {
       const position = hub.position();
-      return Promise.resolve({ events: { status: 'up', streams: stats.open, dropped: stats.dropped, position: position === undefined ? null : `${position.tx.toString()}:${position.seq.toString()}` } });
+      return Promise.resolve({
+        events: {
+          status: 'up',
+          streams: stats.open,
+          dropped: stats.dropped,
+          maxBufferedBytes: stats.maxBufferedBytes,
+          position: position === undefined ? null : `${position.tx.toString()}:${position.seq.toString()}`,
+        },
+      });
     },
     async stop() {
       stopping.abort();

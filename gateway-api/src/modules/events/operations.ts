@@ -58,8 +58,7 @@ export const operations = [
     documentedResponse: {
       description: 'text/event-stream: `id` is the event id (send it back as Last-Event-ID), `event` its type, `data` the event as JSON (the same body a webhook gets)',
       contentType: 'text/event-stream',
-      schema: { type: 'string' },
-      example: sseExample,
+      schema: { type: 'string', example: sseExample },
     },
     successStatus: 200,
     run: ({ query, caller }, events) => {
@@ -83,7 +82,9 @@ export const operations = [
     summary: 'Every event type the registry tells (webhooks and GET /v1/events), with the object it is about and an example of its data',
     tag: 'Events',
     allowed: anyKnownCaller,
-    response: z.array(eventTypeEntry),
+    response: z.array(eventTypeEntry).openapi({
+      example: [{ type: 'receipt.pledge-accepted', ...eventCatalogue['receipt.pledge-accepted'], example: eventExamples['receipt.pledge-accepted'] }],
+    }),
     successStatus: 200,
     run: () => Promise.resolve({ data: eventTypes.map((type) => ({ type, ...eventCatalogue[type], example: eventExamples[type] })) }),
   }),
