@@ -45,6 +45,26 @@ export interface Config {
   readonly anchor: AnchorConfig;
   /** Supervision (docs/supervision.md). */
   readonly supervision: SupervisionConfig;
+  /** MQTT intake (docs/mqtt.md). */
+  readonly mqtt: MqttConfig;
+}
+
+export interface MqttConfig {
+  /**
+   * MQTT_URL: a broker the gateway subscribes to (mqtt://, mqtts://, ws:// or wss://; `user:password@` in the URL
+   * when the broker wants them), e.g. Mosquitto or EMQX. Unset: the embedded broker (MQTT_PORT).
+   */
+  readonly url: string | undefined;
+  /**
+   * MQTT_PORT: the embedded broker's port on 127.0.0.1, used when MQTT_URL is unset. Default 1883; 0 turns MQTT off
+   * (no broker, no MQTT intake). Undefined here when it is off or MQTT_URL is set.
+   */
+  readonly embeddedPort: number | undefined;
+  /**
+   * MQTT_CLIENT_ID: the client id of the gateway's subscription, fixed so that its persistent session (the messages
+   * not yet acknowledged) survives a reconnect or a restart. Default `wr-gateway`.
+   */
+  readonly clientId: string;
 }
 
 export interface SupervisionConfig {
@@ -128,6 +148,14 @@ const environment = z.object({
     .default('chilled'),
   RULES_TICK_MS: integer(100, 3_600_000).default(10_000),
   RULES_BATCH_SIZE: integer(1, 100_000).default(10_000),
+  MQTT_URL: z
+    .url({ protocol: /^(mqtts?|wss?)$/, error: 'must be an mqtt://, mqtts://, ws:// or wss:// URL' })
+    .optional(),
+  MQTT_PORT: integer(0, 65535).optional(),
+  MQTT_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"')
+    .default('wr-gateway'),
 });
 
 /** A configuration problem, reported before anything starts. */
@@ -149,6 +177,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   }
   if (e.LEDGER === 'fabric' && e.FABRIC_CONNECTION === undefined) {
     throw new ConfigError('invalid configuration: FABRIC_CONNECTION: required with LEDGER=fabric (the connection.json network/enroll writes)');
+  }
+  if (e.MQTT_URL !== undefined && e.MQTT_PORT !== undefined && e.MQTT_PORT !== 0) {
+    throw new ConfigError('invalid configuration: MQTT_PORT: the embedded broker does not start with MQTT_URL (unset MQTT_PORT or set it to 0)');
   }
   return {
     host: e.HOST,
@@ -176,6 +207,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       defaultTemplates: e.RULES_DEFAULT_TEMPLATES === 'none' ? [] : [...new Set(e.RULES_DEFAULT_TEMPLATES.split(',').map((name) => z.enum(['chilled', 'frozen']).parse(name)))],
       tickMs: e.RULES_TICK_MS,
       batchSize: e.RULES_BATCH_SIZE,
+    },
+    mqtt: {
+      url: e.MQTT_URL,
+      embeddedPort: e.MQTT_URL !== undefined || e.MQTT_PORT === 0 ? undefined : (e.MQTT_PORT ?? 1883),
+      clientId: e.MQTT_CLIENT_ID,
     },
   };
 }

@@ -13,6 +13,7 @@ export { anchoringModule } from './anchoring/index.js';
 export { devicesModule } from './devices/index.js';
 export { documentsModule } from './documents/index.js';
 export { leavesModule } from './leaves/index.js';
+export { mqttModule } from './mqtt/index.js';
 export { readingsModule } from './readings/index.js';
 export { receiptsModule } from './receipts/index.js';
 export { rulesModule } from './rules/index.js';
