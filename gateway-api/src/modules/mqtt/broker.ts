@@ -33,6 +33,11 @@ export interface EmbeddedBroker {
   readonly gatewayCredentials: { readonly username: string; readonly password: string };
   /** The identity that published this payload on this topic, while the broker remembers it. */
   publisherOf(topic: string, payload: Uint8Array): string | undefined;
+  /**
+   * Takes no more items: closes the listener and the devices' connections, so that what the broker still holds for
+   * the gateway can be drained before the broker (and its memory) goes.
+   */
+  stopIntake(): void;
   /** Closes the listener, then the broker (its connections with it). */
   close(): Promise<void>;
 }
@@ -44,6 +49,7 @@ export async function startEmbeddedBroker(options: Readonly<EmbeddedBrokerOption
   const gatewayCredentials = { username: options.gatewayClientId, password: randomBytes(32).toString('base64url') };
   const secret = Buffer.from(gatewayCredentials.password);
   const principals = new WeakMap<Client, Principal>();
+  const devices = new Set<Client>();
   const publishers = new Map<string, string>();
   const keyOf = (topic: string, payload: Uint8Array): string => `${topic}\n${createHash('sha256').update(payload).digest('base64')}`;
 
@@ -72,6 +78,7 @@ export async function startEmbeddedBroker(options: Readonly<EmbeddedBrokerOption
       authenticate(client, username, password).then(
         (principal) => {
           principals.set(client, principal);
+          if (principal.kind === 'publisher') devices.add(client);
           done(null, true);
         },
         (error: unknown) => {
@@ -98,7 +105,9 @@ export async function startEmbeddedBroker(options: Readonly<EmbeddedBrokerOption
       done(null, allowed ? subscription : null);
     },
   });
+  broker.on('clientDisconnect', (client) => devices.delete(client));
   const server = createServer((socket) => broker.handle(socket));
+  let listening = true;
   server.listen(options.port, '127.0.0.1');
   try {
     await once(server, 'listening');
@@ -111,8 +120,15 @@ export async function startEmbeddedBroker(options: Readonly<EmbeddedBrokerOption
     url: `mqtt://127.0.0.1:${port.toString()}`,
     gatewayCredentials,
     publisherOf: (topic, payload) => publishers.get(keyOf(topic, payload)),
+    stopIntake() {
+      if (listening) server.close();
+      listening = false;
+      for (const client of devices) client.close();
+      devices.clear();
+    },
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+      listening = false;
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await closed;
     },

@@ -67,6 +67,7 @@ export const mqttModule = defineModule('mqtt', { migrations: [] }, async (ctx) =
     publisherOf: (topic, payload) => broker?.publisherOf(topic, payload),
     serviceId: mqttServiceId,
     logger: ctx.logger,
+    drainOnClose: broker !== undefined,
   });
   const shown = redact(url);
   if (!(await subscriber.ready(READY_TIMEOUT_MS))) ctx.logger.warn({ broker: shown }, 'mqtt intake: not subscribed yet; retrying in the background');
@@ -77,6 +78,7 @@ export const mqttModule = defineModule('mqtt', { migrations: [] }, async (ctx) =
       return Promise.resolve({ mqtt: { status: connected ? ('up' as const) : ('degraded' as const), broker: broker ? 'embedded' : 'external', url: shown, connected } });
     },
     async stop() {
+      broker?.stopIntake();
       await subscriber.close();
       await broker?.close();
     },

@@ -35,6 +35,11 @@ export interface MqttSubscriberOptions {
   /** Who MQTT writes are submitted by when the publisher is not known. */
   readonly serviceId: string;
   readonly logger: Logger;
+  /**
+   * On close, first take what the broker still delivers until it has been quiet for a moment: the embedded broker
+   * keeps what it has acknowledged to the devices in memory only, and goes with the gateway.
+   */
+  readonly drainOnClose: boolean;
 }
 
 /** The gateway's subscription to the evidence topics. */
@@ -94,6 +99,7 @@ export function startMqttSubscriber(options: Readonly<MqttSubscriberOptions>): M
   let queue: Received[] = [];
   let timer: NodeJS.Timeout | undefined;
   let draining: Promise<void> | undefined;
+  let lastReceived = 0;
 
   client.on('connect', (connack) => {
     connection++;
@@ -115,6 +121,7 @@ export function startMqttSubscriber(options: Readonly<MqttSubscriberOptions>): M
 
   client.handleMessage = (packet, callback) => {
     if (closing) return callback(deferred);
+    lastReceived = performance.now();
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     queue.push({ topic: packet.topic, payload, messageId: packet.qos > 0 ? packet.messageId : undefined, connection, properties: packet.properties });
     schedule();
@@ -269,6 +276,12 @@ export function startMqttSubscriber(options: Readonly<MqttSubscriberOptions>): M
       }
     },
     async close() {
+      if (options.drainOnClose) {
+        const until = performance.now() + CLOSE_DRAIN_MAX_MS;
+        while (performance.now() < until && (draining !== undefined || queue.length > 0 || performance.now() - lastReceived < CLOSE_QUIET_MS)) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
       closing = true;
       clearTimeout(timer);
       await draining;
@@ -280,6 +293,10 @@ export function startMqttSubscriber(options: Readonly<MqttSubscriberOptions>): M
     },
   };
 }
+
+/** On close: how long the broker must have sent nothing, and how long the wait may take at most. */
+const CLOSE_QUIET_MS = 100;
+const CLOSE_DRAIN_MAX_MS = 5_000;
 
 const seqOf = (seq: number | undefined): { readonly seq?: number } => (seq === undefined ? {} : { seq });
 
