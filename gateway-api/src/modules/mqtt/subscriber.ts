@@ -122,6 +122,7 @@ export function startMqttSubscriber(options: Readonly<MqttSubscriberOptions>): M
   client.handleMessage = (packet, callback) => {
     if (closing) return callback(deferred);
     lastReceived = performance.now();
+    logger.trace({ topic: packet.topic, messageId: packet.messageId, qos: packet.qos }, 'mqtt intake: received');
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     queue.push({ topic: packet.topic, payload, messageId: packet.qos > 0 ? packet.messageId : undefined, connection, properties: packet.properties });
     schedule();
@@ -135,30 +136,36 @@ export function startMqttSubscriber(options: Readonly<MqttSubscriberOptions>): M
     if (queue.length >= mqttLimits.batchItems) {
       clearTimeout(timer);
       timer = undefined;
-      draining = drain();
+      startDrain();
     } else {
       timer ??= setTimeout(() => {
         timer = undefined;
-        draining ??= drain();
+        startDrain();
       }, mqttLimits.batchWindowMs);
     }
   }
 
+  /** Starts draining unless it is under way; `draining` is cleared only after it was set (finally runs later). */
+  function startDrain(): void {
+    if (draining !== undefined) return;
+    draining = drain().finally(() => {
+      draining = undefined;
+      // Items that came while the last batch was being acknowledged.
+      if (queue.length > 0 && !closing) schedule();
+    });
+  }
+
   /** Submits batches until the queue is empty: what arrived during a commit makes the next batch at once. */
   async function drain(): Promise<void> {
-    try {
-      while (queue.length > 0) {
-        const batch = queue.splice(0, mqttLimits.batchItems);
-        try {
-          await submit(batch);
-        } catch (error) {
-          logger.error({ err: error, items: batch.length }, 'mqtt intake: a batch did not commit; reconnecting so that the broker delivers it again');
-          queue = [];
-          client.stream.destroy();
-        }
+    while (queue.length > 0) {
+      const batch = queue.splice(0, mqttLimits.batchItems);
+      try {
+        await submit(batch);
+      } catch (error) {
+        logger.error({ err: error, items: batch.length }, 'mqtt intake: a batch did not commit; reconnecting so that the broker delivers it again');
+        queue = [];
+        client.stream.destroy();
       }
-    } finally {
-      draining = undefined;
     }
   }
 
@@ -210,6 +217,7 @@ export function startMqttSubscriber(options: Readonly<MqttSubscriberOptions>): M
       const result = results.get(message);
       if (result !== undefined) publishResult(message, result);
     }
+    logger.debug({ items: batch.length, groups: groups.size }, 'mqtt intake: batch committed');
     // In the order received, as MQTT wants PUBACKs sent; only on the connection the messages came on.
     for (const message of batch) if (message.messageId !== undefined && message.connection === connection && client.connected) acknowledge(message.messageId);
   }
