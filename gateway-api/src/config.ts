@@ -47,6 +47,8 @@ export interface Config {
   readonly supervision: SupervisionConfig;
   /** The event stream (docs/events.md). */
   readonly events: EventsConfig;
+  /** MQTT intake (docs/mqtt.md). */
+  readonly mqtt: MqttConfig;
 }
 
 export interface EventsConfig {
@@ -58,6 +60,24 @@ export interface EventsConfig {
   readonly pollMs: number;
   /** How many recent events the stream's shared reader keeps in memory for the clients that are up to date. */
   readonly ringSize: number;
+}
+
+export interface MqttConfig {
+  /**
+   * MQTT_URL: a broker the gateway subscribes to (mqtt://, mqtts://, ws:// or wss://; `user:password@` in the URL
+   * when the broker wants them), e.g. Mosquitto or EMQX. Unset: the embedded broker (MQTT_PORT).
+   */
+  readonly url: string | undefined;
+  /**
+   * MQTT_PORT: the embedded broker's port on 127.0.0.1, used when MQTT_URL is unset. Default 1883; 0 turns MQTT off
+   * (no broker, no MQTT intake). Undefined here when it is off or MQTT_URL is set.
+   */
+  readonly embeddedPort: number | undefined;
+  /**
+   * MQTT_CLIENT_ID: the client id of the gateway's subscription, fixed so that its persistent session (the messages
+   * not yet acknowledged) survives a reconnect or a restart. Default `wr-gateway`.
+   */
+  readonly clientId: string;
 }
 
 export interface SupervisionConfig {
@@ -144,6 +164,14 @@ const environment = z.object({
   EVENTS_HEARTBEAT_MS: integer(100, 3_600_000).default(15_000),
   EVENTS_SLOW_CLIENT_MS: integer(100, 3_600_000).default(10_000),
   EVENTS_POLL_MS: integer(10, 60_000).default(250),
+  MQTT_URL: z
+    .url({ protocol: /^(mqtts?|wss?)$/, error: 'must be an mqtt://, mqtts://, ws:// or wss:// URL' })
+    .optional(),
+  MQTT_PORT: integer(0, 65535).optional(),
+  MQTT_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"')
+    .default('wr-gateway'),
 });
 
 /** A configuration problem, reported before anything starts. */
@@ -165,6 +193,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   }
   if (e.LEDGER === 'fabric' && e.FABRIC_CONNECTION === undefined) {
     throw new ConfigError('invalid configuration: FABRIC_CONNECTION: required with LEDGER=fabric (the connection.json network/enroll writes)');
+  }
+  if (e.MQTT_URL !== undefined && e.MQTT_PORT !== undefined && e.MQTT_PORT !== 0) {
+    throw new ConfigError('invalid configuration: MQTT_PORT: the embedded broker does not start with MQTT_URL (unset MQTT_PORT or set it to 0)');
   }
   return {
     host: e.HOST,
@@ -194,5 +225,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       batchSize: e.RULES_BATCH_SIZE,
     },
     events: { heartbeatMs: e.EVENTS_HEARTBEAT_MS, slowClientMs: e.EVENTS_SLOW_CLIENT_MS, pollMs: e.EVENTS_POLL_MS, ringSize: 10_000 },
+    mqtt: {
+      url: e.MQTT_URL,
+      embeddedPort: e.MQTT_URL !== undefined || e.MQTT_PORT === 0 ? undefined : (e.MQTT_PORT ?? 1883),
+      clientId: e.MQTT_CLIENT_ID,
+    },
   };
 }

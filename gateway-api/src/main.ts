@@ -16,7 +16,7 @@ import { fileWallet } from './identity/wallet.js';
 import { EmbeddedLedger } from './ledger/embedded/index.js';
 import { FabricLedger, loadConnectionBundle } from './ledger/fabric/fabric-ledger.js';
 import type { Identity, LedgerPort } from './ledger/port.js';
-import { alarmsModule, anchoringModule, devicesModule, documentsModule, eventsModule, leavesModule, readingsModule, receiptsModule, rulesModule, workOrdersModule } from './modules/index.js';
+import { alarmsModule, anchoringModule, devicesModule, documentsModule, eventsModule, leavesModule, mqttModule, readingsModule, receiptsModule, rulesModule, workOrdersModule } from './modules/index.js';
 import { projectorSpec } from './modules/receipts/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { startModules, type GatewayModule, type HealthCheck, type InfrastructureHealth, type ModuleApis } from './platform/module.js';
@@ -37,6 +37,8 @@ export interface Gateway {
   projectionCaughtUp(timeoutMs?: number): Promise<void>;
   /** Cuts and anchors a checkpoint over every leaf accepted so far, and waits until it is recorded on the ledger. */
   anchoringSettled(timeoutMs?: number): Promise<void>;
+  /** The MQTT broker the gateway subscribes to, without credentials (the embedded one's mqtt://127.0.0.1:{port}); undefined when MQTT is off. */
+  mqttUrl(): string | undefined;
   /** A JSON-RPC URL where anchors can be checked (the dev chain's), once the anchoring chain is open. */
   anchorRpcUrl(): string | undefined;
   /** Waits until every reading accepted so far is evaluated, and every ledger action its alarms owe is done. */
@@ -47,9 +49,9 @@ export interface Gateway {
 
 /**
  * The gateway's capabilities, in start order: each may use those before it (events first: the others write to its
- * outbox; readings and documents append to the
- * leaves; anchoring cuts checkpoints over them and reads devices for bundles; work orders read the receipts projection
- * and the evidence table for visibility and attachments). They stop in reverse.
+ * outbox; readings and documents append to the leaves; MQTT feeds the readings intake; anchoring cuts checkpoints over
+ * them and reads devices for bundles; work orders read the receipts projection and the evidence table for visibility
+ * and attachments). They stop in reverse.
  */
 export const defaultModules: readonly GatewayModule[] = [
   eventsModule,
@@ -57,6 +59,7 @@ export const defaultModules: readonly GatewayModule[] = [
   devicesModule,
   leavesModule,
   readingsModule,
+  mqttModule,
   documentsModule,
   anchoringModule,
   workOrdersModule,
@@ -159,6 +162,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       projectionCaughtUp: async (timeoutMs) => use('receipts').caughtUp(timeoutMs),
       anchoringSettled: async (timeoutMs) => use('anchoring').settled(timeoutMs),
       anchorRpcUrl: () => started.api('anchoring')?.rpcUrl(),
+      mqttUrl: () => started.api('mqtt')?.url(),
       supervisionSettled: async (timeoutMs) => {
         await use('rules').evaluated(timeoutMs);
         await use('alarms').settled(timeoutMs);

@@ -59,6 +59,11 @@ export const itemRejectionCodes = [
   'TS_OUT_OF_WINDOW',
   'SEQ_REPLAY',
   'SEQ_NOT_INCREASING',
+  // MQTT only (docs/mqtt.md): the topic names another device or warehouse than the item's; the payload is not JSON;
+  // the payload is larger than one item may be.
+  'TOPIC_MISMATCH',
+  'PAYLOAD_NOT_JSON',
+  'PAYLOAD_TOO_LARGE',
 ] as const;
 
 export type ItemRejectionCode = (typeof itemRejectionCodes)[number];

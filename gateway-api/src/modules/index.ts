@@ -15,6 +15,7 @@ export { devicesModule } from './devices/index.js';
 export { documentsModule } from './documents/index.js';
 export { eventsModule } from './events/index.js';
 export { leavesModule } from './leaves/index.js';
+export { mqttModule } from './mqtt/index.js';
 export { readingsModule } from './readings/index.js';
 export { receiptsModule } from './receipts/index.js';
 export { rulesModule } from './rules/index.js';

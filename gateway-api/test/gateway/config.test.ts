@@ -33,4 +33,18 @@ describe('configuration', () => {
   it('lets DEV_IDENTITIES turn the demo identities off', () => {
     expect(loadConfig({ DEV_IDENTITIES: 'false' }).devIdentities).to.equal(false);
   });
+
+  it('runs the embedded MQTT broker on 1883 unless MQTT_PORT=0 turns it off or MQTT_URL names a real broker', () => {
+    expect(loadConfig({}).mqtt).to.deep.equal({ url: undefined, embeddedPort: 1883, clientId: 'wr-gateway' });
+    expect(loadConfig({ MQTT_PORT: '0' }).mqtt.embeddedPort).to.equal(undefined);
+    expect(loadConfig({ MQTT_URL: 'mqtts://gw:secret@broker.example:8883', MQTT_CLIENT_ID: 'wr-gw-2' }).mqtt).to.deep.equal({
+      url: 'mqtts://gw:secret@broker.example:8883',
+      embeddedPort: undefined,
+      clientId: 'wr-gw-2',
+    });
+    expect(() => loadConfig({ MQTT_URL: 'http://broker' })).to.throw(ConfigError, /MQTT_URL/);
+    expect(() => loadConfig({ MQTT_PORT: '1883x' })).to.throw(ConfigError, /MQTT_PORT/);
+    expect(() => loadConfig({ MQTT_URL: 'mqtt://broker', MQTT_PORT: '1883' })).to.throw(ConfigError, /MQTT_PORT: the embedded broker does not start with MQTT_URL/);
+    expect(() => loadConfig({ MQTT_CLIENT_ID: 'has space' })).to.throw(ConfigError, /MQTT_CLIENT_ID/);
+  });
 });

@@ -53,6 +53,8 @@ async function start(target: TestDatabase, env: Readonly<Record<string, string>>
     ...(target.options.databaseUrl ? { DATABASE_URL: target.options.databaseUrl } : {}),
     PORT: '0',
     ANCHOR_DEV_RPC_PORT: '0',
+    // No embedded MQTT broker unless a suite asks for one (on a port of its own: reservePort()).
+    MQTT_PORT: '0',
     LOG_LEVEL: 'silent',
     RATE_LIMIT_BURST: '100000',
     RATE_LIMIT_PER_SECOND: '100000',

@@ -19,7 +19,7 @@ export function run(script: string, args: string[], env: Record<string, string>)
   let output = '';
   // Embedded defaults: a DATABASE_URL in the environment (CI exports one) would make every process share one database.
   const child = spawn(process.execPath, [join(cliDir, script), ...args], {
-    env: { ...process.env, DATABASE_URL: '', ANCHOR_DEV_RPC_PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, DATABASE_URL: '', ANCHOR_DEV_RPC_PORT: '0', MQTT_PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = once(child, 'exit').then(([code]) => (typeof code === 'number' ? code : null));

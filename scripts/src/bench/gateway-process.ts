@@ -46,6 +46,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     LOG_LEVEL: 'warn',
     // Any free port for the dev chain's JSON-RPC, so that a gateway already running elsewhere does not clash.
     ANCHOR_DEV_RPC_PORT: '0',
+    // No embedded MQTT broker on the well-known 1883 unless a benchmark asks for one on a port of its own.
+    MQTT_PORT: '0',
     ...options.env,
     DATA_DIR: options.dataDir,
     PORT: String(port),

@@ -23,7 +23,7 @@ describe('the gateway with LEDGER=fabric: the HTTP API over the real network', f
     const { bundle } = await gatewayBundle();
     const connection = join(dir, 'connection.json');
     await writeFile(connection, JSON.stringify({ ...bundle, channel: freshChannel(), wallet: join(networkDir, 'gateway', bundle.wallet) }));
-    const config = loadConfig({ LEDGER: 'fabric', FABRIC_CONNECTION: connection, DEV_IDENTITIES: '1', DATA_DIR: join(dir, 'data'), PORT: '0', ANCHOR_DEV_RPC_PORT: '0', LOG_LEVEL: 'silent' });
+    const config = loadConfig({ LEDGER: 'fabric', FABRIC_CONNECTION: connection, DEV_IDENTITIES: '1', DATA_DIR: join(dir, 'data'), PORT: '0', ANCHOR_DEV_RPC_PORT: '0', MQTT_PORT: '0', LOG_LEVEL: 'silent' });
     const { pino } = await import('pino');
     gateway = await startGateway(config, pino({ level: 'silent' }));
   });

@@ -18,6 +18,8 @@ export interface Devices {
   deactivate(id: string, context: WriteContext): Promise<DeviceRecord>;
   /** DEVICE_NOT_FOUND when there is none. */
   get(id: string): Promise<DeviceRecord>;
+  /** The warehouse of each device named (one query); unknown devices are absent. */
+  warehouses(ids: readonly string[]): Promise<Map<string, string>>;
   /** The parsed keys of the devices named (one query); unknown devices are absent. */
   keys(ids: readonly string[]): Promise<Map<string, { readonly active: boolean; readonly key: DeviceKey }>>;
   /**
@@ -63,6 +65,11 @@ export function devices(db: Database): Devices {
       const device = await store.get(id);
       if (device === undefined) throw new EvidenceError('DEVICE_NOT_FOUND', `no device ${id}`);
       return device;
+    },
+
+    async warehouses(ids) {
+      const found = await store.many([...new Set(ids)]);
+      return new Map([...found].map(([id, device]) => [id, device.warehouseId]));
     },
 
     async keys(ids) {
