@@ -47,6 +47,29 @@ export interface Config {
   readonly supervision: SupervisionConfig;
   /** The event stream (docs/events.md). */
   readonly events: EventsConfig;
+  /** Signed webhooks (docs/webhooks.md). */
+  readonly webhooks: WebhooksConfig;
+}
+
+export interface WebhooksConfig {
+  /**
+   * WEBHOOK_ALLOW_PRIVATE: deliver to loopback, private, link-local and other non-public addresses (true, false).
+   * Default: true exactly when the gateway runs on embedded dev defaults (DEV_IDENTITIES on), else false, so that a
+   * deployed gateway cannot be made to call into its own network (SSRF).
+   */
+  readonly allowPrivate: boolean;
+  /** WEBHOOK_TIMEOUT_MS: an attempt that has no complete answer within this long failed. Default 10000. */
+  readonly timeoutMs: number;
+  /**
+   * WEBHOOK_RETRY_BASE_MS / WEBHOOK_RETRY_MAX_MS: the wait before retry n is random in [0, min(max, base * 2^(n-1))]
+   * (exponential backoff with full jitter). Defaults 5000 and 3600000 (an hour).
+   */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /** WEBHOOK_RETRY_WINDOW_MS: a delivery still failing this long after its first attempt is dead. Default 259200000 (3 days). */
+  readonly retryWindowMs: number;
+  /** WEBHOOK_CONCURRENCY: attempts in flight at once, across every subscription. Default 32. */
+  readonly concurrency: number;
 }
 
 export interface EventsConfig {
@@ -144,6 +167,12 @@ const environment = z.object({
   EVENTS_HEARTBEAT_MS: integer(100, 3_600_000).default(15_000),
   EVENTS_SLOW_CLIENT_MS: integer(100, 3_600_000).default(10_000),
   EVENTS_POLL_MS: integer(10, 60_000).default(250),
+  WEBHOOK_ALLOW_PRIVATE: flag.optional(),
+  WEBHOOK_TIMEOUT_MS: integer(10, 600_000).default(10_000),
+  WEBHOOK_RETRY_BASE_MS: integer(1, 86_400_000).default(5_000),
+  WEBHOOK_RETRY_MAX_MS: integer(1, 7 * 86_400_000).default(3_600_000),
+  WEBHOOK_RETRY_WINDOW_MS: integer(0, 90 * 86_400_000).default(259_200_000),
+  WEBHOOK_CONCURRENCY: integer(1, 1_000).default(32),
 });
 
 /** A configuration problem, reported before anything starts. */
@@ -166,6 +195,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (e.LEDGER === 'fabric' && e.FABRIC_CONNECTION === undefined) {
     throw new ConfigError('invalid configuration: FABRIC_CONNECTION: required with LEDGER=fabric (the connection.json network/enroll writes)');
   }
+  const devIdentities = e.DEV_IDENTITIES ?? e.LEDGER === 'embedded';
   return {
     host: e.HOST,
     port: e.PORT,
@@ -177,7 +207,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimit: { burst: e.RATE_LIMIT_BURST, perSecond: e.RATE_LIMIT_PER_SECOND },
     authFailureLimit: { burst: e.AUTH_FAILURE_BURST, perSecond: e.AUTH_FAILURE_PER_SECOND },
-    devIdentities: e.DEV_IDENTITIES ?? e.LEDGER === 'embedded',
+    devIdentities,
     evidenceWindow: { clockSkewMs: e.EVIDENCE_CLOCK_SKEW_MS, maxAgeMs: e.EVIDENCE_MAX_AGE_MS },
     anchor: {
       rpcUrl: e.ANCHOR_RPC_URL,
@@ -194,5 +224,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       batchSize: e.RULES_BATCH_SIZE,
     },
     events: { heartbeatMs: e.EVENTS_HEARTBEAT_MS, slowClientMs: e.EVENTS_SLOW_CLIENT_MS, pollMs: e.EVENTS_POLL_MS, ringSize: 10_000 },
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE ?? devIdentities,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: Math.max(e.WEBHOOK_RETRY_MAX_MS, e.WEBHOOK_RETRY_BASE_MS),
+      retryWindowMs: e.WEBHOOK_RETRY_WINDOW_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+    },
   };
 }
