@@ -34,6 +34,8 @@ export interface WebhooksOptions {
 
 /** Events the dispatcher fans out per transaction. */
 const DISPATCH_BATCH = 500;
+/** Deliveries made between two refreshes of the table's planner statistics (see WebhookStore.analyze). */
+const ANALYZE_EVERY = 2_000;
 /** How long the webhooks lease runs unless renewed. */
 const LEASE_MS = 30_000;
 
@@ -89,6 +91,8 @@ export function webhooksModuleWith(options: WebhooksOptions = {}): GatewayModule
       concurrency: config.concurrency,
       pollMs: Math.min(250, config.retryBaseMs),
     });
+    await store.analyze();
+    let insertedSinceAnalyze = 0;
     const dispatcher = startLoop({
       name: 'webhook-dispatcher',
       clock: ctx.clock,
@@ -99,6 +103,11 @@ export function webhooksModuleWith(options: WebhooksOptions = {}): GatewayModule
       step: async () => {
         const { events, deliveries } = await store.dispatch(DISPATCH_BATCH, ctx.clock.now());
         if (deliveries > 0) sender.loop.wake();
+        insertedSinceAnalyze += deliveries;
+        if (insertedSinceAnalyze >= ANALYZE_EVERY) {
+          insertedSinceAnalyze = 0;
+          await store.analyze();
+        }
         return events === DISPATCH_BATCH ? 'more' : 'idle';
       },
     });

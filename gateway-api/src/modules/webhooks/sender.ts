@@ -92,7 +92,9 @@ export function startSender(options: SenderOptions): Sender {
       // Only now are they off the in-flight list: until their results were stored, they were pending in the database.
       for (const result of results) flying.delete(result.deliveryId);
       const free = options.concurrency - flying.size;
-      if (free <= 0 || signal.aborted) return 'idle';
+      // Picking costs a query whatever the number picked: with attempts in flight, wait until a quarter of the slots
+      // are free (each attempt that ends wakes the loop), so that a busy sender picks in batches.
+      if (free <= 0 || signal.aborted || (flying.size > 0 && free < Math.ceil(options.concurrency / 4))) return 'idle';
       const due = await store.due(free, clock.now(), [...flying.keys()]);
       for (const delivery of due) {
         flying.set(

@@ -309,18 +309,23 @@ export function webhookStore(db: Database) {
      * that waits for an earlier pending delivery of the same subscription and object.
      */
     async due(limit: number, now: Date, excluded: readonly string[]): Promise<DueDelivery[]> {
+      // Picked from the due index first, then joined: planned the other way round (every pending row joined, then
+      // sorted), this took 120 ms instead of 5 with 12,000 rows pending.
       const rows = await db.query(
-        `SELECT d.id::text AS id, d.version, d.attempts, d.failures, d.first_attempt_at, s.url, s.secret,
+        `WITH picked AS MATERIALIZED (
+           SELECT d.id, d.version, d.attempts, d.failures, d.first_attempt_at, d.subscription_id, d.event_id, d.next_attempt_at
+           FROM webhook_deliveries d
+           WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND NOT (d.id = ANY($2::bigint[]))
+             AND EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.id = d.subscription_id AND s.status = 'active')
+             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries earlier
+                             WHERE earlier.subscription_id = d.subscription_id AND earlier.object_key = d.object_key
+                               AND earlier.status = 'pending' AND earlier.id < d.id)
+           ORDER BY d.next_attempt_at, d.id
+           LIMIT $3)
+         SELECT d.id::text AS id, d.version, d.attempts, d.failures, d.first_attempt_at, s.url, s.secret,
                 e.id AS event_id, e.type, e.occurred_at, e.object_type, e.object_id, e.data
-         FROM webhook_deliveries d
-         JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.status = 'active'
-         JOIN events e ON e.id = d.event_id
-         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND NOT (d.id = ANY($2::bigint[]))
-           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries earlier
-                           WHERE earlier.subscription_id = d.subscription_id AND earlier.object_key = d.object_key
-                             AND earlier.status = 'pending' AND earlier.id < d.id)
-         ORDER BY d.next_attempt_at, d.id
-         LIMIT $3`,
+         FROM picked d JOIN webhook_subscriptions s ON s.id = d.subscription_id JOIN events e ON e.id = d.event_id
+         ORDER BY d.next_attempt_at, d.id`,
         [now, excluded, limit],
       );
       return parseRows(dueRow, rows);
@@ -366,6 +371,14 @@ export function webhookStore(db: Database) {
           [json],
         );
       });
+    },
+
+    /**
+     * Refreshes the planner's statistics of the deliveries table. PGlite has no autovacuum, and with the statistics of
+     * an empty table the planner picks plans that join every pending row before it sorts and limits.
+     */
+    async analyze(): Promise<void> {
+      await db.query('ANALYZE webhook_deliveries');
     },
 
     async counts(): Promise<{ pending: number; dead: number }> {
