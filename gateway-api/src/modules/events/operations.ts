@@ -83,7 +83,9 @@ export const operations = [
     summary: 'Every event type the registry tells (webhooks and GET /v1/events), with the object it is about and an example of its data',
     tag: 'Events',
     allowed: anyKnownCaller,
-    response: z.array(eventTypeEntry),
+    response: z.array(eventTypeEntry).openapi({
+      example: [{ type: 'receipt.pledge-accepted', ...eventCatalogue['receipt.pledge-accepted'], example: eventExamples['receipt.pledge-accepted'] }],
+    }),
     successStatus: 200,
     run: () => Promise.resolve({ data: eventTypes.map((type) => ({ type, ...eventCatalogue[type], example: eventExamples[type] })) }),
   }),
