@@ -49,6 +49,29 @@ export interface Config {
   readonly events: EventsConfig;
   /** MQTT intake (docs/mqtt.md). */
   readonly mqtt: MqttConfig;
+  /** Signed webhooks (docs/webhooks.md). */
+  readonly webhooks: WebhooksConfig;
+}
+
+export interface WebhooksConfig {
+  /**
+   * WEBHOOK_ALLOW_PRIVATE: deliver to loopback, private, link-local and other non-public addresses (true, false).
+   * Default: true exactly when the gateway runs on embedded dev defaults (DEV_IDENTITIES on), else false, so that a
+   * deployed gateway cannot be made to call into its own network (SSRF).
+   */
+  readonly allowPrivate: boolean;
+  /** WEBHOOK_TIMEOUT_MS: an attempt that has no complete answer within this long failed. Default 10000. */
+  readonly timeoutMs: number;
+  /**
+   * WEBHOOK_RETRY_BASE_MS / WEBHOOK_RETRY_MAX_MS: the wait before retry n is random in [0, min(max, base * 2^(n-1))]
+   * (exponential backoff with full jitter). Defaults 5000 and 3600000 (an hour).
+   */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /** WEBHOOK_RETRY_WINDOW_MS: a delivery still failing this long after its first attempt is dead. Default 259200000 (3 days). */
+  readonly retryWindowMs: number;
+  /** WEBHOOK_CONCURRENCY: attempts in flight at once, across every subscription. Default 32. */
+  readonly concurrency: number;
 }
 
 export interface EventsConfig {
@@ -172,6 +195,12 @@ const environment = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"')
     .default('wr-gateway'),
+  WEBHOOK_ALLOW_PRIVATE: flag.optional(),
+  WEBHOOK_TIMEOUT_MS: integer(10, 600_000).default(10_000),
+  WEBHOOK_RETRY_BASE_MS: integer(1, 86_400_000).default(5_000),
+  WEBHOOK_RETRY_MAX_MS: integer(1, 7 * 86_400_000).default(3_600_000),
+  WEBHOOK_RETRY_WINDOW_MS: integer(0, 90 * 86_400_000).default(259_200_000),
+  WEBHOOK_CONCURRENCY: integer(1, 1_000).default(32),
 });
 
 /** A configuration problem, reported before anything starts. */
@@ -197,6 +226,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (e.MQTT_URL !== undefined && e.MQTT_PORT !== undefined && e.MQTT_PORT !== 0) {
     throw new ConfigError('invalid configuration: MQTT_PORT: the embedded broker does not start with MQTT_URL (unset MQTT_PORT or set it to 0)');
   }
+  const devIdentities = e.DEV_IDENTITIES ?? e.LEDGER === 'embedded';
   return {
     host: e.HOST,
     port: e.PORT,
@@ -208,7 +238,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimit: { burst: e.RATE_LIMIT_BURST, perSecond: e.RATE_LIMIT_PER_SECOND },
     authFailureLimit: { burst: e.AUTH_FAILURE_BURST, perSecond: e.AUTH_FAILURE_PER_SECOND },
-    devIdentities: e.DEV_IDENTITIES ?? e.LEDGER === 'embedded',
+    devIdentities,
     evidenceWindow: { clockSkewMs: e.EVIDENCE_CLOCK_SKEW_MS, maxAgeMs: e.EVIDENCE_MAX_AGE_MS },
     anchor: {
       rpcUrl: e.ANCHOR_RPC_URL,
@@ -229,6 +259,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       url: e.MQTT_URL,
       embeddedPort: e.MQTT_URL !== undefined || e.MQTT_PORT === 0 ? undefined : (e.MQTT_PORT ?? 1883),
       clientId: e.MQTT_CLIENT_ID,
+    },
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE ?? devIdentities,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: Math.max(e.WEBHOOK_RETRY_MAX_MS, e.WEBHOOK_RETRY_BASE_MS),
+      retryWindowMs: e.WEBHOOK_RETRY_WINDOW_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
     },
   };
 }

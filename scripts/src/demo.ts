@@ -3,10 +3,14 @@
  * receipt, the borrower pledges it, the lender verifies and releases part, the released goods are delivered; then a
  * cold-store sensor's signed readings are ingested, anchored, and their court bundle verified against the chain; and
  * the supervision story: an excursion on a pledged chilled lot, its alarms, risk event, hold, work order and bundle.
+ * Throughout, a tiny webhook receiver on 127.0.0.1 subscribed as the lender prints each delivery it verified.
  * DEMO_URL (default http://HOST:PORT of the gateway's defaults) and DATA_DIR (for dev-tokens.json) locate the service.
  */
 import { jcsBytes, verifyBundle } from '@wr/anchor';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign, timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -19,7 +23,7 @@ const problemSchema = z.object({ code: z.string(), detail: z.string() });
 
 async function main(): Promise<void> {
   const tokens = z.record(z.string(), z.string()).parse(JSON.parse(await readFile(tokensPath, 'utf8')));
-  const call = async (who: string, method: 'GET' | 'POST', path: string, body?: unknown, expect = 'ok'): Promise<unknown> => {
+  const call = async (who: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, expect = 'ok'): Promise<unknown> => {
     const token = tokens[who];
     if (!token) throw new Error(`no token for ${who} in ${tokensPath}`);
     const response = await fetch(`${base}/v1${path}`, {
@@ -42,6 +46,7 @@ async function main(): Promise<void> {
   const receipt = `WR-${run}`;
 
   console.log(`Demo against ${base} (run ${run})`);
+  const hooks = await lenderWebhooks(call);
   step('1. The warehouse registers 1000.005 t of aluminium and issues a 500 t receipt to alice (maker, then checker)');
   await call('custodian.clerk', 'POST', '/lots', { id: lot, warehouseId: 'WH-QD-01', location: 'Shed 3, bay 12', commodity: 'aluminium ingot A00', unit: 't', quantity: '1000.005' });
   await call('custodian.clerk', 'POST', '/receipts', { id: receipt, lotId: lot, owner: 'alice', quantity: '500' });
@@ -93,10 +98,61 @@ async function main(): Promise<void> {
   if (!verdict.ok) throw new Error('the bundle did not verify');
 
   await coldStore(call, step, tokens, rpcUrl);
+  await hooks.close();
   console.log('\nDemo complete.');
 }
 
-type Call = (who: string, method: 'GET' | 'POST', path: string, body?: unknown, expect?: string) => Promise<unknown>;
+type Call = (who: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, expect?: string) => Promise<unknown>;
+
+/**
+ * A webhook receiver on 127.0.0.1 (docs/webhooks.md), subscribed as the bank: it checks each delivery's signature
+ * (Standard Webhooks: HMAC-SHA256 of `id.timestamp.body` with the secret's bytes; timestamps older than 5 minutes
+ * refused) and prints the verified ones as they come. `close` waits a moment for the last ones and unsubscribes.
+ */
+async function lenderWebhooks(call: Call): Promise<{ close(): Promise<void> }> {
+  const seen = new Set<string>();
+  const signing: { key?: Buffer } = {};
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      const [id, timestamp, signatures] = ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => String(req.headers[name] ?? ''));
+      const mac = signing.key === undefined ? undefined : createHmac('sha256', signing.key).update(`${id ?? ''}.${timestamp ?? ''}.${body}`).digest();
+      const fresh = Math.abs(Date.now() / 1000 - Number(timestamp)) <= 300;
+      const valid = mac !== undefined && fresh && (signatures ?? '').split(' ').some((entry) => {
+        const given = Buffer.from(entry.slice(3), 'base64');
+        return entry.startsWith('v1,') && given.length === mac.length && timingSafeEqual(given, mac);
+      });
+      res.writeHead(valid ? 204 : 401).end();
+      const event = z.object({ type: z.string(), object: z.object({ type: z.string(), id: z.string() }) }).safeParse(JSON.parse(body));
+      if (!valid || !event.success || seen.has(id ?? '')) return;
+      seen.add(id ?? '');
+      console.log(`    ⇢ webhook to the bank, signature verified: ${event.data.type} (${event.data.object.type} ${event.data.object.id})`);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port.toString()}/bank`;
+  console.log(`\n0. The bank subscribes a webhook receiver (${url}) to every event it may see`);
+  const reply = z.object({ data: z.object({ id: z.string(), secret: z.string() }) }).safeParse(await call('lender.officer', 'POST', '/webhooks', { url, description: 'demo receiver' }).catch((error: unknown) => {
+    console.log(`    no webhooks in this run (${error instanceof Error ? error.message.slice(0, 160) : String(error)}); set WEBHOOK_ALLOW_PRIVATE=true on the gateway`);
+    return undefined;
+  }));
+  if (!reply.success) {
+    server.close();
+    return { close: () => Promise.resolve() };
+  }
+  signing.key = Buffer.from(reply.data.data.secret.slice('whsec_'.length), 'base64');
+  return {
+    async close() {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      console.log(`\n15. The bank's receiver verified ${seen.size.toString()} webhook deliveries; the bank unsubscribes`);
+      await call('lender.officer', 'DELETE', `/webhooks/${reply.data.data.id}`);
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
 
 /** Polls `probe` every 250 ms until it gives a value, for at most a minute. */
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { componentExamples } from './component-examples.js';
 import { emptyBody } from './fields.js';
-import type { Operation, ResponseDoc } from './operation.js';
+import { takesBody, type Operation, type ResponseDoc } from './operation.js';
 import { eventCatalogue, eventExamples, eventTypes } from '../modules/events/catalogue.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -86,7 +86,7 @@ export function openApiDocument(operations: readonly Operation<unknown>[], serve
 
   for (const op of operations) {
     const idempotencyKey = op.write && op.method === 'post';
-    const jsonBody = op.documentedBody ?? op.body ?? (op.method !== 'get' && !op.binaryBody ? emptyBody : undefined);
+    const jsonBody = op.documentedBody ?? op.body ?? (takesBody(op.method) && !op.binaryBody ? emptyBody : undefined);
     const source = op.call ? `Chaincode transaction \`${op.call.tx}\`.` : "Served from the gateway's database (no ledger transaction).";
     registry.registerPath({
       method: op.method,
@@ -120,7 +120,7 @@ export function openApiDocument(operations: readonly Operation<unknown>[], serve
               description: op.call ? (op.write ? 'committed on the ledger' : 'as the ledger holds it now') : op.write ? 'stored' : 'as stored',
               content: { 'application/json': { schema: envelope(op.response, op.call?.kind === 'submit') } },
             },
-        ...problems(op.binaryBody ? [400, 401, 403, 404, 413, 415, 429] : op.call ? [400, 401, 403, 404, 409, 413, 422, 429] : [400, 401, 403, 404, 409, 413, 429]),
+        ...problems(op.binaryBody ? [400, 401, 403, 404, 413, 415, 429] : [400, 401, 403, 404, 409, 413, 422, 429]),
       },
     });
   }

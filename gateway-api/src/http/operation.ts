@@ -22,6 +22,12 @@ export type OperationTag =
   | 'Events'
   | 'Webhooks';
 
+/** The methods an operation may have. GET and DELETE take no body; POST and PUT take JSON (or bytes). */
+export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+
+/** Whether requests of `method` carry a body. */
+export const takesBody = (method: HttpMethod): boolean => method === 'post' || method === 'put';
+
 /** A ledger transaction's place on the ledger, as a write's response reports it. */
 export interface TransactionRef {
   readonly txId: string;
@@ -78,7 +84,7 @@ type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 /** Everything an operation declares; {@link defineOperation} keeps the schemas' types through to `run`. */
 export interface OperationSpec<S, P extends z.ZodType | undefined, Q extends z.ZodType | undefined, B extends z.ZodType | undefined, T> {
   readonly operationId: string;
-  readonly method: 'get' | 'post' | 'put';
+  readonly method: HttpMethod;
   /** OpenAPI path template (`{id}`); Express's `:id` is derived from it. */
   readonly path: string;
   readonly summary: string;
@@ -109,7 +115,7 @@ export interface OperationSpec<S, P extends z.ZodType | undefined, Q extends z.Z
 /** An operation of a module: what routes, the OpenAPI document and the tests read, and how to serve it. */
 export interface Operation<S = never> {
   readonly operationId: string;
-  readonly method: 'get' | 'post' | 'put';
+  readonly method: HttpMethod;
   readonly path: string;
   readonly summary: string;
   readonly tag: OperationTag;
@@ -152,7 +158,7 @@ export function defineOperation<S>() {
   return <P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined, T = unknown>(
     spec: OperationSpec<S, P, Q, B, T>,
   ): Operation<S> => {
-    const takesJson = spec.method !== 'get' && spec.binaryBody !== true;
+    const takesJson = takesBody(spec.method) && spec.binaryBody !== true;
     return {
       operationId: spec.operationId,
       method: spec.method,

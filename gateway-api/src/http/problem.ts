@@ -86,6 +86,11 @@ const evidenceStatus: Readonly<Record<EvidenceErrorCode, number>> = {
   ALARM_NOT_ACTIVE: 409,
   PLACEMENT_WAREHOUSE_MISMATCH: 422,
   EVENT_NOT_FOUND: 404,
+  // Webhooks
+  WEBHOOK_NOT_FOUND: 404,
+  WEBHOOK_TARGET_FORBIDDEN: 422,
+  WEBHOOK_DELIVERY_NOT_FOUND: 404,
+  WEBHOOK_LIMIT_REACHED: 409,
 };
 
 const titles: Readonly<Record<number, string>> = {

@@ -30,6 +30,11 @@ export const evidenceErrorCodes = [
   'ALARM_NOT_ACTIVE',
   // Channels (docs/events.md).
   'EVENT_NOT_FOUND',
+  // Webhooks (docs/webhooks.md).
+  'WEBHOOK_NOT_FOUND',
+  'WEBHOOK_TARGET_FORBIDDEN',
+  'WEBHOOK_DELIVERY_NOT_FOUND',
+  'WEBHOOK_LIMIT_REACHED',
 ] as const;
 
 export type EvidenceErrorCode = (typeof evidenceErrorCodes)[number];

@@ -7,6 +7,7 @@ import { leafOperations } from './leaves/index.js';
 import { readingOperations } from './readings/index.js';
 import { alarmOperations } from './alarms/index.js';
 import { ruleOperations } from './rules/index.js';
+import { webhookOperations } from './webhooks/index.js';
 import { workOrderOperations } from './work-orders/index.js';
 
 export { alarmsModule } from './alarms/index.js';
@@ -19,6 +20,7 @@ export { mqttModule } from './mqtt/index.js';
 export { readingsModule } from './readings/index.js';
 export { receiptsModule } from './receipts/index.js';
 export { rulesModule } from './rules/index.js';
+export { webhooksModule, webhooksModuleWith } from './webhooks/index.js';
 export { workOrdersModule, workOrdersModuleWith } from './work-orders/index.js';
 
 /** The operations the gateway serves from its own database (evidence, anchoring, supervision): no chaincode stands behind them. */
@@ -32,4 +34,5 @@ export const gatewayOperations: readonly Operation[] = [
   ...alarmOperations,
   ...workOrderOperations,
   ...eventOperations,
+  ...webhookOperations,
 ];

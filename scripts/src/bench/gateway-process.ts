@@ -22,6 +22,8 @@ export interface GatewayProcessOptions {
 
 /** The gateway as `npm start` runs it, in a process of its own, reached over HTTP on loopback. */
 export interface GatewayProcess {
+  /** Where it listens (http://127.0.0.1:<port>). */
+  readonly url: string;
   /** The demo identities' bearer tokens (dev-tokens.json). */
   readonly tokens: Readonly<Record<string, string>>;
   /** One request with an optional JSON payload; resolves with the status and the body's text, whatever the status. */
@@ -103,7 +105,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const tokens = z.record(z.string(), z.string()).parse(JSON.parse(await readFile(join(options.dataDir, 'dev-tokens.json'), 'utf8')));
-    return { tokens, call, cpuSeconds, stop };
+    return { url: `http://127.0.0.1:${port.toString()}`, tokens, call, cpuSeconds, stop };
   } catch (error) {
     await stop();
     throw error;
