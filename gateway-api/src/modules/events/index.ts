@@ -5,7 +5,8 @@ import { defineModule } from '../../platform/module.js';
 import { startEventHub, type EventHub } from './hub.js';
 import { operations } from './operations.js';
 import type { Party, Position } from './outbox.js';
-import { streamEvents, type StreamStats } from './stream.js';
+import { streamEvents, type OpenStream, type StreamStats } from './stream.js';
+import { startLoop } from '../../platform/loop.js';
 
 export { eventCatalogue, eventExamples, eventTypes, isEventType, type EventType } from './catalogue.js';
 export {
@@ -56,14 +57,34 @@ declare module '../../platform/module.js' {
 export const eventsModule = defineModule('events', { migrations: ['011_events_outbox'] }, async (ctx) => {
   const { heartbeatMs, slowClientMs, pollMs, ringSize } = ctx.config.events;
   const hub = await startEventHub({ db: ctx.db, clock: ctx.clock, logger: ctx.logger, pollMs, ringSize });
-  const stopping = new AbortController();
   const stats: StreamStats = { open: 0, dropped: 0, maxBufferedBytes: 0 };
+  const open = new Set<OpenStream>();
+  // One loop for every stream's heartbeat, so that a waiting stream holds no timer of its own.
+  const heartbeats = startLoop({
+    name: 'event-stream-heartbeats',
+    clock: ctx.clock,
+    idleMs: Math.max(50, Math.floor(heartbeatMs / 2)),
+    backoff: { initialMs: 1_000, maxMs: 1_000 },
+    step: () => {
+      const now = ctx.clock.now().getTime();
+      for (const stream of open) {
+        if (now - stream.lastWriteAt >= heartbeatMs) {
+          stream.heartbeatDue = true;
+          stream.wake();
+        }
+      }
+      return Promise.resolve('idle');
+    },
+  });
+  const endStreams = (): void => {
+    for (const stream of open) stream.end();
+  };
   const api: EventsApi = {
     db: ctx.db,
     hub,
     retention: 'until pruned',
-    stream: (res, subscription) => streamEvents(res, subscription, { db: ctx.db, hub, clock: ctx.clock, heartbeatMs, slowClientMs }, stats, stopping.signal),
-    endStreams: () => stopping.abort(),
+    stream: (res, subscription) => streamEvents(res, subscription, { db: ctx.db, hub, clock: ctx.clock, slowClientMs }, stats, open),
+    endStreams,
     stats,
   };
   return {
@@ -82,7 +103,8 @@ export const eventsModule = defineModule('events', { migrations: ['011_events_ou
       });
     },
     async stop() {
-      stopping.abort();
+      endStreams();
+      await heartbeats.stop();
       await hub.stop();
     },
   };

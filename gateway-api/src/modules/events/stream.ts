@@ -8,13 +8,11 @@ export interface StreamOptions {
   readonly db: Database;
   readonly hub: EventHub;
   readonly clock: Clock;
-  /** A comment line is sent after this long without an event, so proxies and clients know the stream lives. */
-  readonly heartbeatMs: number;
   /** A client whose socket stays full this long is dropped: the stream never buffers without bound. */
   readonly slowClientMs: number;
 }
 
-/** What the streams of this process report (for /metrics and /healthz). */
+/** What the streams of this process report (for /healthz). */
 export interface StreamStats {
   open: number;
   dropped: number;
@@ -29,24 +27,50 @@ export interface Subscription {
   readonly after: Position | undefined;
 }
 
+/** An open stream as the module's heartbeat and shutdown see it. */
+export interface OpenStream {
+  /** The clock's time of the last byte written. */
+  lastWriteAt: number;
+  /** Asks for a heartbeat comment at the next wake-up. */
+  heartbeatDue: boolean;
+  wake(): void;
+  end(): void;
+}
+
 const PAGE = 200;
 
-/** Streams the events `subscription` may see to `res` as server-sent events, until the client goes or `stop` aborts. */
-export async function streamEvents(res: ServerResponse, subscription: Subscription, options: StreamOptions, stats: StreamStats, stop: AbortSignal): Promise<void> {
-  const { hub, db } = options;
+/** What a stream writes to: an HTTP response (only what the stream uses of one, so a test can give it any Writable). */
+export type EventSink = Pick<ServerResponse, 'writeHead' | 'flushHeaders' | 'write' | 'writableLength' | 'on' | 'off' | 'destroy' | 'end' | 'destroyed'>;
+
+/**
+ * Streams the events `subscription` may see to `res` as server-sent events, until the client goes or `end()` is called
+ * on its entry in `open` (the module does, on stop). Waiting costs no timer: the hub wakes the stream when it read new
+ * events, the module's heartbeat loop when a comment is due.
+ */
+export async function streamEvents(res: EventSink, subscription: Subscription, options: StreamOptions, stats: StreamStats, open: Set<OpenStream>): Promise<void> {
+  const { hub, db, clock } = options;
   let cursor = subscription.after ?? hub.position();
   const wanted = (event: StoredEvent): boolean => sees(subscription.party, event.audience) && (subscription.types === undefined || subscription.types.has(event.type));
-  const ended = new AbortController();
-  const end = (): void => ended.abort();
-  res.on('close', end);
-  stop.addEventListener('abort', end, { once: true });
-  let wake: (() => void) | undefined;
-  /** Set when the hub read new events since the last look: checked before waiting, so no wake-up is missed. */
+  let ended = false;
+  /** Set by a wake-up since the last look: checked before waiting, so none is missed. */
   let signalled = false;
-  const unsubscribe = hub.onEvents(() => {
-    signalled = true;
-    wake?.();
-  });
+  let resume: (() => void) | undefined;
+  const entry: OpenStream = {
+    lastWriteAt: clock.now().getTime(),
+    heartbeatDue: false,
+    wake() {
+      signalled = true;
+      resume?.();
+    },
+    end() {
+      ended = true;
+      resume?.();
+    },
+  };
+  const onClose = (): void => entry.end();
+  res.on('close', onClose);
+  const unsubscribe = hub.onEvents(() => entry.wake());
+  open.add(entry);
   stats.open++;
 
   res.writeHead(200, {
@@ -59,29 +83,31 @@ export async function streamEvents(res: ServerResponse, subscription: Subscripti
 
   /** Writes one chunk; when the socket is full, waits for it to drain, and drops the client if it does not in time. */
   const write = async (chunk: string): Promise<boolean> => {
-    if (ended.signal.aborted) return false;
+    if (ended) return false;
+    entry.lastWriteAt = clock.now().getTime();
     const fits = res.write(chunk);
     stats.maxBufferedBytes = Math.max(stats.maxBufferedBytes, res.writableLength);
     if (fits) return true;
+    const timer = new AbortController();
     const drained = await new Promise<boolean>((resolve) => {
       const done = (value: boolean): void => {
         res.off('drain', onDrain);
-        ended.signal.removeEventListener('abort', onEnd);
+        res.off('close', onGone);
         timer.abort();
         resolve(value);
       };
       const onDrain = (): void => done(true);
-      const onEnd = (): void => done(false);
-      const timer = new AbortController();
+      const onGone = (): void => done(false);
       res.on('drain', onDrain);
-      ended.signal.addEventListener('abort', onEnd, { once: true });
-      options.clock.sleep(options.slowClientMs, timer.signal).then(
+      res.on('close', onGone);
+      clock.sleep(options.slowClientMs, timer.signal).then(
         () => done(false),
         () => undefined,
       );
     });
-    if (!drained && !ended.signal.aborted) {
+    if (!drained && !ended) {
       stats.dropped++;
+      ended = true;
       res.destroy();
     }
     return drained;
@@ -100,7 +126,7 @@ export async function streamEvents(res: ServerResponse, subscription: Subscripti
 
   try {
     if (!(await write('retry: 2000\n\n'))) return;
-    while (!ended.signal.aborted) {
+    while (!ended) {
       signalled = false;
       const { events, upTo } = await next();
       for (const event of events) {
@@ -108,31 +134,19 @@ export async function streamEvents(res: ServerResponse, subscription: Subscripti
       }
       const moved = upTo !== undefined && (cursor === undefined || comparePositions(upTo, cursor) > 0);
       cursor = upTo;
-      if (moved || signalled) continue;
-      // Nothing new: wait for the hub, or send a heartbeat when it stays quiet.
-      const quiet = await new Promise<boolean>((resolve) => {
-        const timer = new AbortController();
-        const done = (value: boolean): void => {
-          wake = undefined;
-          timer.abort();
-          ended.signal.removeEventListener('abort', onEnd);
-          resolve(value);
-        };
-        const onEnd = (): void => done(false);
-        wake = () => done(false);
-        ended.signal.addEventListener('abort', onEnd, { once: true });
-        options.clock.sleep(options.heartbeatMs, timer.signal).then(
-          () => done(true),
-          () => undefined,
-        );
-      });
-      if (quiet && !(await write(': heartbeat\n\n'))) return;
+      if (entry.heartbeatDue) {
+        entry.heartbeatDue = false;
+        if (!(await write(': heartbeat\n\n'))) return;
+      }
+      if (moved || signalled || ended) continue;
+      await new Promise<void>((resolve) => (resume = resolve));
+      resume = undefined;
     }
   } finally {
     stats.open--;
+    open.delete(entry);
     unsubscribe();
-    res.off('close', end);
-    stop.removeEventListener('abort', end);
+    res.off('close', onClose);
     if (!res.destroyed) res.end();
   }
 }
