@@ -45,9 +45,17 @@ export function receiptView(receipt: Receipt): ReceiptView {
   return { ...receipt, frozen: isFrozen(receipt) };
 }
 
-/** Event payload fields every receipt event carries, so a projection can re-read what the transaction wrote. */
+/**
+ * Event payload fields every receipt event carries, so a projection can re-read what the transaction wrote, and tell
+ * who could see each receipt as the transaction left it (its custodian, owner and lender) even when it reads later.
+ */
 export function receiptEventFields(receipt: Receipt, written: readonly Receipt[]): Record<string, unknown> {
-  return { receiptId: receipt.id, status: receipt.status, receiptIds: written.map((each) => each.id) };
+  return { receiptId: receipt.id, status: receipt.status, receiptIds: written.map((each) => each.id), parties: receiptParties(written) };
+}
+
+/** Who may see each receipt as written: what canSeeReceipt decides by (custodian, owner, the pledge's lender). */
+export function receiptParties(written: readonly Receipt[]): { receiptId: string; custodian: string; owner: Receipt['owner']; lender: string | null }[] {
+  return written.map((each) => ({ receiptId: each.id, custodian: each.custodian, owner: each.owner, lender: each.pledge?.lender ?? null }));
 }
 
 /**

@@ -30,3 +30,11 @@ BEGIN
 END;
 $$;
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION events_immutable();
+
+-- Who could see each receipt as the last projected transaction left it, from that transaction's own event (the
+-- chaincode names each written receipt's custodian, owner and lender): the "before" of the next event on it. Read
+-- from the events, not from the receipts table, which holds the ledger's current state and may be ahead of them.
+CREATE TABLE receipt_audiences (
+  receipt_id text COLLATE "C" PRIMARY KEY,
+  parties text[] NOT NULL
+);

@@ -4,7 +4,8 @@ import { ChaincodeError, forbidden } from '../errors';
 import { emit, keyExists, loadVisibleLot, now, writeLot } from '../ledger';
 import { lotKey } from '../keys';
 import { toCanonicalJson } from '../marshal';
-import { decimal, refId, type Lot, type RiskEvent } from '../model';
+import { receiptParties } from '../lifecycle';
+import { decimal, refId, type Lot, type Receipt, type RiskEvent } from '../model';
 import { Quantity } from '../quantity';
 import { anyKnownCaller, requireCaller } from '../roles';
 import { recordAccess } from '../transitions';
@@ -78,7 +79,7 @@ export async function recordStockCount(
       : null,
   };
   let riskEvent: RiskEvent | null = null;
-  let heldIds: string[] = [];
+  let held: Receipt[] = [];
   if (updated.shortfall !== null) {
     riskEvent = {
       docType: 'risk',
@@ -98,8 +99,8 @@ export async function recordStockCount(
       resolvedAt: null,
       resolution: null,
     };
-    heldIds = (await holdLiveReceiptsOfLot(ctx, caller, riskEvent)).map((receipt) => receipt.id);
-    await writeRiskEvent(ctx, riskEvent, lot.custodian, heldIds);
+    held = await holdLiveReceiptsOfLot(ctx, caller, riskEvent);
+    await writeRiskEvent(ctx, riskEvent, lot.custodian, held.map((receipt) => receipt.id));
   }
   await writeLot(ctx, updated);
   emit(ctx, 'StockCounted', {
@@ -108,7 +109,8 @@ export async function recordStockCount(
     receiptedQuantity: updated.receiptedQuantity,
     shortfall: updated.shortfall,
     riskEventId: riskEvent?.id ?? null,
-    receiptIds: heldIds,
+    receiptIds: held.map((receipt) => receipt.id),
+    parties: receiptParties(held),
   });
   return toCanonicalJson(updated);
 }

@@ -15,6 +15,7 @@ import {
   writeReceipt,
 } from '../ledger';
 import { keyTypes, riskKey } from '../keys';
+import { receiptParties } from '../lifecycle';
 import { toCanonicalJson } from '../marshal';
 import { refId, riskEvent as riskEventSchema, type Receipt, type RiskEvent } from '../model';
 import { anyKnownCaller, requireCaller, type Caller } from '../roles';
@@ -164,6 +165,7 @@ export async function recordRiskEvent(ctx: Context, eventJson: string): Promise<
     severity: event.severity,
     alarmId: event.alarm?.alarmId ?? null,
     receiptIds: held.map((each) => each.id),
+    parties: receiptParties(held),
   });
   return toCanonicalJson(event);
 }
@@ -195,6 +197,7 @@ export async function resolveRiskEvent(ctx: Context, eventId: string, resolution
     receiptId: resolved.receiptId,
     lotId: resolved.lotId,
     receiptIds: written.map((each) => each.id),
+    parties: receiptParties(written),
   });
   return toCanonicalJson(resolved);
 }

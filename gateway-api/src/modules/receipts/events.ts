@@ -32,7 +32,11 @@ const silent = new Set(['CheckpointRecorded']);
 /** Every chaincode event name the projection knows: a test checks the chaincode emits no other. */
 export const knownLedgerEvents: readonly string[] = [...Object.keys(receiptTypes), 'LotRegistered', 'StockCounted', 'RiskEventRecorded', 'RiskEventResolved', ...silent];
 
+/** A written receipt's parties, as the chaincode's event names them. */
+const writtenParties = z.object({ receiptId: z.string(), custodian: z.string(), owner: z.object({ mspId: z.string(), id: z.string() }), lender: z.string().nullable() });
+
 const payloadSchema = z.looseObject({
+  parties: z.array(writtenParties).optional(),
   receiptId: z.string().nullable().optional(),
   receiptIds: z.array(z.string()).optional(),
   lotId: z.string().nullable().optional(),
@@ -58,17 +62,23 @@ export async function ledgerEvents(tx: Queryable, update: EventUpdate, before: R
   if (silent.has(event.eventName)) return [];
   const payload = payloadSchema.parse(JSON.parse(update.payloadJson));
   // What the transaction changed, beside what every event carries (its transaction, the receipts it wrote).
-  const change = Object.fromEntries(Object.entries(payload).filter(([key]) => !['txId', 'receiptIds', 'receiptId'].includes(key)));
+  const change = Object.fromEntries(Object.entries(payload).filter(([key]) => !['txId', 'receiptIds', 'receiptId', 'parties'].includes(key)));
   const ledger = { txId: event.txId, blockNumber: Number(event.blockNumber), event: event.eventName };
   const id = `ledger-${event.txId}`;
   const at = event.timestamp;
   const named = payload.receiptIds ?? [];
+  // Who could see each written receipt just before and just after the transaction: after, as its event names them;
+  // before, as the previous event on it left them. Events of an older chaincode name no parties: then the projected
+  // row (before) and the ledger's current state (after) stand in.
+  const after = new Map((payload.parties ?? []).map((entry) => [entry.receiptId, receiptParties({ custodianMsp: entry.custodian, pledgeLender: entry.lender, ownerMsp: entry.owner.mspId, ownerId: entry.owner.id })]));
+  const previous = await storedAudiences(tx, [...after.keys()]);
+  await rememberAudiences(tx, after);
   const partiesOf = (receiptIds: readonly string[]): Party[] => {
     const parties = new Set<Party>();
     for (const receiptId of receiptIds) {
-      for (const party of before.get(receiptId) ?? []) parties.add(party);
-      const now = update.receipts.get(receiptId);
-      if (now !== undefined) for (const party of viewParties(now)) parties.add(party);
+      for (const party of previous.get(receiptId) ?? before.get(receiptId) ?? []) parties.add(party);
+      const current = update.receipts.get(receiptId);
+      for (const party of after.get(receiptId) ?? (current === undefined ? [] : viewParties(current))) parties.add(party);
     }
     return [...parties];
   };
@@ -143,4 +153,20 @@ export async function ledgerEvents(tx: Queryable, update: EventUpdate, before: R
     default:
       return [];
   }
+}
+
+async function storedAudiences(tx: Queryable, ids: readonly string[]): Promise<Map<string, Party[]>> {
+  if (ids.length === 0) return new Map();
+  const rows = z.array(z.object({ receipt_id: z.string(), parties: z.array(z.string()) })).parse(await tx.query('SELECT receipt_id, parties FROM receipt_audiences WHERE receipt_id = ANY($1::text[])', [[...ids]]));
+  return new Map(rows.map((row) => [row.receipt_id, row.parties]));
+}
+
+async function rememberAudiences(tx: Queryable, audiences: ReadonlyMap<string, readonly Party[]>): Promise<void> {
+  if (audiences.size === 0) return;
+  await tx.query(
+    `INSERT INTO receipt_audiences (receipt_id, parties)
+     SELECT e.receipt_id, ARRAY(SELECT jsonb_array_elements_text(e.parties)) FROM jsonb_to_recordset($1::jsonb) AS e(receipt_id text, parties jsonb)
+     ON CONFLICT (receipt_id) DO UPDATE SET parties = EXCLUDED.parties`,
+    [JSON.stringify([...audiences].map(([receiptId, parties]) => ({ receipt_id: receiptId, parties })))],
+  );
 }
