@@ -5,3 +5,4 @@ export { openDevCa, caFromPem, FABRIC_ATTRS_OID, type DevCa } from './identity/d
 export { endorsementOrgs } from './ledger/endorsement-policy.js';
 export type { JsonValue } from '@wr/anchor';
 export { systemClock, type Clock } from './platform/clock.js';
+export { eventCatalogue, eventExamples, eventTypes, type EventType } from './modules/events/catalogue.js';

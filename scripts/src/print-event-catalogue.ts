@@ -1,0 +1,3 @@
+import { renderEventCatalogue } from './docs/event-catalogue.js';
+
+console.log(renderEventCatalogue());
