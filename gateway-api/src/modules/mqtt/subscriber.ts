@@ -18,6 +18,8 @@ export const mqttLimits = {
   batchItems: 200,
   /** How long the first item of a batch waits for others before the batch is submitted. */
   batchWindowMs: 5,
+  /** Batches under way at once: one checked while the one before commits. */
+  batchesInFlight: 2,
 } as const;
 
 /** What the gateway publishes on `.../result` for each item: the item's result as POST /v1/evidence gives it, and its seq. */
@@ -155,21 +157,35 @@ export function startMqttSubscriber(options: Readonly<MqttSubscriberOptions>): M
     });
   }
 
-  /** Submits batches until the queue is empty: what arrived during a commit makes the next batch at once. */
+  /**
+   * Submits batches until the queue is empty, two at a time: a batch's signatures are checked while the one before it
+   * commits, and it commits (and is acknowledged) only after that one, so commits and PUBACKs keep the order the
+   * messages came in. A batch that fails fails every batch after it that has not committed: the connection is dropped
+   * and the broker delivers them all again.
+   */
   async function drain(): Promise<void> {
-    while (queue.length > 0) {
+    const inFlight: Promise<void>[] = [];
+    let previous: Promise<void> = Promise.resolve();
+    let failed = false;
+    while (queue.length > 0 && !failed) {
       const batch = queue.splice(0, mqttLimits.batchItems);
-      try {
-        await submit(batch);
-      } catch (error) {
-        logger.error({ err: error, items: batch.length }, 'mqtt intake: a batch did not commit; reconnecting so that the broker delivers it again');
-        queue = [];
-        client.stream.destroy();
-      }
+      const running = submit(batch, previous);
+      previous = running;
+      inFlight.push(
+        running.catch((error: unknown) => {
+          if (failed) return;
+          failed = true;
+          logger.error({ err: error, items: batch.length }, 'mqtt intake: a batch did not commit; reconnecting so that the broker delivers it again');
+          queue = [];
+          client.stream.destroy();
+        }),
+      );
+      if (inFlight.length >= mqttLimits.batchesInFlight) await inFlight.shift();
     }
+    await Promise.all(inFlight);
   }
 
-  async function submit(batch: readonly Received[]): Promise<void> {
+  async function submit(batch: readonly Received[], turn: Promise<void>): Promise<void> {
     const checked = batch.map(check);
     // The topic names the device's warehouse: checked against the device's registration.
     const named = checked.flatMap((entry) => (entry.kind === 'item' && entry.claimedDevice !== undefined ? [entry.claimedDevice] : []));
@@ -207,12 +223,15 @@ export function startMqttSubscriber(options: Readonly<MqttSubscriberOptions>): M
       const outcome = await options.readings.submitBatch(
         group.map(({ item }) => item),
         { submittedBy, requestId, record },
+        { turn },
       );
       group.forEach(({ message, seq }, index) => {
         const result = outcome.items[index];
         if (result !== undefined) results.set(message, { ...seqOf(seq), ...result });
       });
     }
+    // A batch with nothing for the intake still answers after the batch before it (PUBACKs keep their order).
+    await turn;
     for (const message of batch) {
       const result = results.get(message);
       if (result !== undefined) publishResult(message, result);

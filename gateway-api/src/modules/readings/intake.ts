@@ -40,13 +40,22 @@ export interface BatchResult {
   readonly items: readonly ItemResult[];
 }
 
+export interface BatchOptions {
+  /**
+   * Awaited after the checks that need no lock (signatures among them) and before the batch's transaction; if it
+   * rejects, nothing is stored. A channel that submits batches back to back (MQTT) passes the previous batch, so that
+   * one batch's signatures are checked while the one before commits, and the commits keep their order.
+   */
+  readonly turn?: Promise<unknown>;
+}
+
 /** Signed device readings in: each item checked on its own, the accepted ones stored as leaves together. */
 export interface ReadingIntake {
   /**
    * Checks each item on its own (shape, size, device, signature, clock window, sequence) and stores the accepted ones
    * as leaves, all in one transaction with the refusals' log; a refused item never blocks the others.
    */
-  submitBatch(items: readonly unknown[], context: WriteContext): Promise<BatchResult>;
+  submitBatch(items: readonly unknown[], context: WriteContext, options?: BatchOptions): Promise<BatchResult>;
   /** Calls `listener` after each batch that stored readings has committed (e.g. to wake the rules); returns an unsubscribe. */
   onAccepted(listener: () => void): () => void;
 }
@@ -80,7 +89,7 @@ export function readingIntake(options: ReadingIntakeOptions): ReadingIntake {
       return () => listeners.delete(listener);
     },
 
-    async submitBatch(items, context) {
+    async submitBatch(items, context, batchOptions = {}) {
       if (items.length > evidenceLimits.batchItems) {
         throw new EvidenceError('BATCH_TOO_LARGE', `a batch has at most ${evidenceLimits.batchItems.toString()} items, not ${items.length.toString()}`);
       }
@@ -144,6 +153,7 @@ export function readingIntake(options: ReadingIntakeOptions): ReadingIntake {
         else reject(outcome.index, outcome.raw, outcome.code, outcome.message, outcome.claimed);
       }
 
+      await batchOptions.turn;
       await db.transaction(async (tx) => {
         const log = leaves.store(tx);
         const sequences = readingStore(tx);
