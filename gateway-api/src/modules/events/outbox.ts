@@ -82,18 +82,15 @@ export function receiptParties(receipt: ReceiptParties): Party[] {
   return parties;
 }
 
-const partiesRow = z.object({ custodian_msp: z.string(), pledge_lender: z.string().nullable(), owner_msp: z.string(), owner_id: z.string() });
+const partiesRow = z
+  .object({ custodian_msp: z.string(), pledge_lender: z.string().nullable(), owner_msp: z.string(), owner_id: z.string() })
+  .transform((row) => ({ custodianMsp: row.custodian_msp, parties: receiptParties({ custodianMsp: row.custodian_msp, pledgeLender: row.pledge_lender, ownerMsp: row.owner_msp, ownerId: row.owner_id }) }));
 
 /** The projected parties of each receipt named (those the projection does not hold are absent). */
 export async function storedReceiptParties(tx: Queryable, ids: readonly string[]): Promise<Map<string, Party[]>> {
   if (ids.length === 0) return new Map();
   const rows = await tx.query('SELECT id, custodian_msp, pledge_lender, owner_msp, owner_id FROM receipts WHERE id = ANY($1::text[])', [[...new Set(ids)]]);
-  return new Map(
-    parseRows(partiesRow.extend({ id: z.string() }), rows).map((row) => [
-      row.id,
-      receiptParties({ custodianMsp: row.custodian_msp, pledgeLender: row.pledge_lender, ownerMsp: row.owner_msp, ownerId: row.owner_id }),
-    ]),
-  );
+  return new Map(parseRows(z.intersection(z.object({ id: z.string() }), partiesRow), rows).map((row) => [row.id, row.parties]));
 }
 
 /**
@@ -106,10 +103,8 @@ export async function lotAudience(tx: Queryable, lotId: string | null, custodian
   const rows = await tx.query('SELECT custodian_msp, pledge_lender, owner_msp, owner_id FROM receipts WHERE lot_id = $1', [lotId]);
   const parties = new Set([custodianMsp]);
   for (const row of parseRows(partiesRow, rows)) {
-    for (const party of receiptParties({ custodianMsp: row.custodian_msp, pledgeLender: row.pledge_lender, ownerMsp: row.owner_msp, ownerId: row.owner_id })) {
-      // A receipt's custodian is the lot's; lot objects are told to the custodian organisation that runs the lot.
-      if (party !== row.custodian_msp) parties.add(party);
-    }
+    // A receipt's custodian is the lot's; lot objects are told to the custodian organisation that runs the lot.
+    for (const party of row.parties) if (party !== row.custodianMsp) parties.add(party);
   }
   return [...parties];
 }
