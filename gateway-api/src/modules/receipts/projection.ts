@@ -8,7 +8,7 @@ import { waiters as createWaiters } from '../../platform/waiters.js';
 import type { Database } from '../../db/database.js';
 import { StoreError } from '../../db/errors.js';
 import { announceAppended } from '../events/outbox.js';
-import { readCheckpoint, writeEventUpdate, type EventUpdate, type LedgerPosition } from './projection-store.js';
+import { EventUpdateError, readCheckpoint, writeEventUpdates, type EventUpdate, type LedgerPosition } from './projection-store.js';
 
 /**
  * Reads current state from the ledger for the projection, e.g. GetReceipt / GetLot evaluated as a custodian auditor.
@@ -288,16 +288,12 @@ export function startProjection(options: ProjectionOptions): Projection {
       receipts: new Map((receiptIds[index] ?? []).map((id) => [id, receipts.get(id)])),
       lots: new Map((lotIds[index] ?? []).map((id) => [id, lots.get(id)])),
     }));
-    await db.transaction(async (tx) => {
+    try {
       // In event order, each as alone: an event's update reads what the ones before it wrote (partiesBefore).
-      for (const [index, update] of updates.entries()) {
-        try {
-          await writeEventUpdate(tx, update);
-        } catch (error) {
-          throw new BatchFailure(index, error);
-        }
-      }
-    });
+      await db.transaction((tx) => writeEventUpdates(tx, updates));
+    } catch (error) {
+      throw error instanceof EventUpdateError ? new BatchFailure(error.index, error.cause) : error;
+    }
     // Readers woken while the transaction ran may have looked before its commit: tell them again.
     announceAppended();
   }
