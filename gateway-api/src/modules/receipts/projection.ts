@@ -1,5 +1,5 @@
-import { lot as lotSchema, refId, type Lot } from '@wr/chaincode/model';
-import { receiptView, type ReceiptView } from '@wr/chaincode/responses';
+import { lot as lotSchema, refId } from '@wr/chaincode/model';
+import { receiptView } from '@wr/chaincode/responses';
 import { z } from 'zod';
 import type { LedgerEvent, LedgerPort } from '../../ledger/port.js';
 import { systemClock, type Clock } from '../../platform/clock.js';
@@ -34,7 +34,7 @@ export interface Projection {
    * (block 0, a block of only invalidated transactions), which `waitFor` would wait for in vain.
    */
   caughtUp(timeoutMs?: number): Promise<void>;
-  /** Stops following the ledger; an event being written is finished first. */
+  /** Stops following the ledger; a batch being written is finished first. */
   stop(): Promise<void>;
 }
 
@@ -42,7 +42,7 @@ export interface ProjectionOptions {
   readonly db: Database;
   readonly ledger: Pick<LedgerPort, 'events'>;
   readonly reader: ProjectionReader;
-  /** Told about every failed attempt (the event is then retried, never skipped) and every broken event stream. */
+  /** Told about every failed attempt (its events are then retried, never skipped) and every broken event stream. */
   readonly onError?: (error: unknown) => void;
   /**
    * Delay before the first retry, doubled on each further one up to `maxDelayMs`; also the pause before subscribing
