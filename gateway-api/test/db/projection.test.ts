@@ -3,7 +3,14 @@ import { receiptPage, receiptView } from '@wr/chaincode/responses';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { StoreError } from '../../src/db/errors.js';
-import { ProjectionEventError, startProjection, type Projection, type ProjectionReader } from '../../src/modules/receipts/projection.js';
+import type { Database, Queryable } from '../../src/db/database.js';
+import {
+  ProjectionEventError,
+  startProjection,
+  type Projection,
+  type ProjectionOptions,
+  type ProjectionReader,
+} from '../../src/modules/receipts/projection.js';
 import { receiptQueries } from '../../src/modules/receipts/receipt-queries.js';
 import { int8 } from '../../src/db/rows.js';
 import type { LedgerEvent, LedgerPort } from '../../src/ledger/port.js';
@@ -92,7 +99,11 @@ for (const target of await testDatabases()) {
       await world.close();
     });
 
-    function start(reader: ProjectionReader = world.reader, ledger: Pick<LedgerPort, 'events'> = world.ledger): Projection {
+    function start(
+      reader: ProjectionReader = world.reader,
+      ledger: Pick<LedgerPort, 'events'> = world.ledger,
+      more: Partial<Pick<ProjectionOptions, 'db' | 'batch'>> = {},
+    ): Projection {
       errors = [];
       clock = new ManualClock();
       projection = startProjection({
@@ -102,8 +113,31 @@ for (const target of await testDatabases()) {
         onError: (error) => errors.push(error),
         retry: { initialDelayMs: 250, maxDelayMs: 1_000 },
         clock,
+        ...more,
       });
       return projection;
+    }
+
+    async function stop(): Promise<void> {
+      await projection?.stop();
+      projection = undefined;
+    }
+
+    /** The test database, counting the transactions run on it. */
+    function countingTransactions(): { readonly db: Database; readonly count: () => number } {
+      const inner = db();
+      let count = 0;
+      const counting: Database = {
+        kind: inner.kind,
+        query: <R>(sql: string, params?: readonly unknown[]) => inner.query<R>(sql, params),
+        transaction: <T>(work: (tx: Queryable) => Promise<T>) => {
+          count++;
+          return inner.transaction(work);
+        },
+        ping: () => inner.ping(),
+        close: () => inner.close(),
+      };
+      return { db: counting, count: () => count };
     }
 
     /** Every receipt and lot row is what the ledger returns now, and the ledger has no receipt the table lacks. */
@@ -332,6 +366,102 @@ for (const target of await testDatabases()) {
       expect(await pending).to.be.instanceOf(StoreError).and.to.have.property('code', 'PROJECTION_STOPPED');
       expect(clock.pending(), 'stop() leaves nothing asleep').to.deep.equal([]);
       expect(await current.waitFor(0n).catch((error: unknown) => error), 'a block long projected').to.equal(undefined);
+    });
+    it('applies what was committed while it was stopped in batches, leaving exactly what one event per transaction leaves', async () => {
+      await start().caughtUp();
+      await stop();
+      // Many events, several naming the same receipt, some changing who sees it (transfer, pledge, release), a shortfall.
+      for (let n = 0; n < 6; n++) {
+        const lotId = `LOT-B${n.toString()}`;
+        const receiptId = `RB${n.toString()}`;
+        await world.submit('clerk', 'RegisterLot', lotJson(lotId, 'WH1', '100'));
+        await issue(world, receiptId, lotId, 'alice', '40');
+        await world.submit('alice', 'TransferOwnership', receiptId, 'bob');
+        await world.submit('bob', 'SplitReceipt', receiptId, '["10","30"]');
+        await world.submit('bob', 'RequestPledge', `${receiptId}.1`, pledgeJson(`LN-B${n.toString()}`));
+        await world.submit('officer', 'AcceptPledge', `${receiptId}.1`, '{}');
+        await world.submit('officer', 'ReleasePledge', `${receiptId}.1`, '4');
+      }
+      await world.submit('supervisor', 'RecordStockCount', 'LOT-B0', '30', 'count-b');
+      const events = (await world.events()).length;
+      expect(events, 'more events than one default batch holds would make the count below wrong').to.be.within(40, 200);
+
+      const snapshot = async (): Promise<unknown> => ({
+        ledgerEvents: await db().query('SELECT block_number, tx_index, tx_id, event_name, payload, tx_timestamp FROM ledger_events ORDER BY block_number, tx_index'),
+        receipts: await db().query('SELECT * FROM receipts ORDER BY id'),
+        lots: await db().query('SELECT * FROM lots ORDER BY id'),
+        // The outbox in commit order, without what only says when and in which transaction a row was written.
+        outbox: await db().query('SELECT id, type, occurred_at, object_type, object_id, audience, data FROM events ORDER BY tx, seq'),
+        checkpoint: await projection?.position(),
+      });
+      const fromScratch = async (batch: ProjectionOptions['batch']): Promise<{ snapshot: unknown; transactions: number }> => {
+        for (const table of ['events', 'ledger_events', 'receipts', 'lots', 'projection_checkpoints']) await db().query(`DELETE FROM ${table}`);
+        const counting = countingTransactions();
+        await start(world.reader, world.ledger, { db: counting.db, batch }).caughtUp();
+        const result = { snapshot: await snapshot(), transactions: counting.count() };
+        expect(errors).to.deep.equal([]);
+        await stop();
+        return result;
+      };
+
+      const perEvent = await fromScratch({ maxEvents: 1 });
+      expect(perEvent.transactions, 'one transaction per event').to.equal(events);
+      expect(perEvent.snapshot).to.have.nested.property('checkpoint.blockNumber', world.lastBlock());
+      expect(perEvent.snapshot, 'the outbox is part of what is compared').to.have.nested.property('outbox.length').above(events / 2);
+      const batched = await fromScratch(undefined);
+      expect(batched.transactions, 'every event in one transaction').to.equal(1);
+      expect(batched.snapshot).to.deep.equal(perEvent.snapshot);
+      const small = await fromScratch({ maxEvents: 7 });
+      expect(small.transactions, 'batches of 7').to.equal(Math.ceil(events / 7));
+      expect(small.snapshot).to.deep.equal(perEvent.snapshot);
+      await expectEventsOnce();
+    });
+
+    it('a batch failing on one event: the retry applies the events before it, then that event alone; each failure names it', async () => {
+      await start().caughtUp();
+      await stop();
+      await world.submit('clerk', 'RegisterLot', lotJson('LOT-P', 'WH1', '100'));
+      const beforeFailing = await world.ledger.submit(world.cast.clerk, 'RegisterLot', [lotJson('LOT-Q', 'WH1', '100')]);
+      const failingTx = await world.ledger.submit(world.cast.clerk, 'DraftReceipt', [draftJson('RP1', 'LOT-P', 'bob', '10')]);
+      await world.submit('clerk', 'RegisterLot', lotJson('LOT-R', 'WH1', '5'));
+      let failing = true;
+      const flaky: ProjectionReader = {
+        receipt: (id) => (failing && id === 'RP1' ? Promise.reject(new Error('the ledger query timed out')) : world.reader.receipt(id)),
+        lot: (id) => world.reader.lot(id),
+      };
+      const current = start(flaky);
+      const lotsNamed = async (): Promise<unknown[]> => db().query("SELECT id FROM lots WHERE id IN ('LOT-P', 'LOT-Q', 'LOT-R') ORDER BY id");
+
+      const [first] = await clock.sleeping();
+      expect(first?.ms).to.equal(250);
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.be.instanceOf(ProjectionEventError).and.to.deep.include({ attempt: 1, batchSize: 4 });
+      expect(errors[0]).to.have.nested.property('event.txId', failingTx.txId);
+      expect(await lotsNamed(), 'the failed batch wrote nothing').to.deep.equal([]);
+
+      clock.advance(250);
+      const [second] = await clock.sleeping();
+      expect(second?.ms, 'the events before the failing one were applied: the backoff starts over').to.equal(250);
+      expect(await current.position()).to.deep.equal({ blockNumber: beforeFailing.blockNumber, txIndex: 0 });
+      expect(await lotsNamed()).to.deep.equal([{ id: 'LOT-P' }, { id: 'LOT-Q' }]);
+      expect(errors).to.have.length(2);
+      expect(errors[1]).to.deep.include({ attempt: 2, batchSize: 2 });
+
+      clock.advance(250);
+      const [third] = await clock.sleeping();
+      expect(third?.ms).to.equal(500);
+      expect(errors).to.have.length(3);
+      expect(errors[2]).to.deep.include({ attempt: 3, batchSize: 1 });
+      expect(errors[2]).to.have.nested.property('event.txId', failingTx.txId);
+      expect(await current.position(), 'nothing after the failing event is applied first').to.deep.equal({ blockNumber: beforeFailing.blockNumber, txIndex: 0 });
+
+      failing = false;
+      clock.advance(500);
+      await current.caughtUp();
+      expect(errors).to.have.length(3);
+      expect(await lotsNamed()).to.have.length(3);
+      expect(await db().query("SELECT id FROM receipts WHERE id = 'RP1'")).to.have.length(1);
+      await expectEventsOnce();
     });
   });
 }

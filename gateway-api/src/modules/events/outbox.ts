@@ -131,6 +131,14 @@ function ring(): void {
 }
 
 /**
+ * Tells the listeners again, e.g. once the transaction that appended has committed: `appendEvents` tells them
+ * during the transaction, and on PostgreSQL a reader that looked before the commit would wait for its next poll.
+ */
+export function announceAppended(): void {
+  ring();
+}
+
+/**
  * Appends events in the transaction of the change they tell of. An event whose id is already stored is skipped: a
  * change applied twice (a projection replaying a block) is told once.
  */

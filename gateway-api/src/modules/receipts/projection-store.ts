@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { LedgerEvent } from '../../ledger/port.js';
 import type { Queryable } from '../../db/database.js';
 import { int8, parseOptionalRow } from '../../db/rows.js';
-import { appendEvents } from '../events/outbox.js';
+import { appendEvents, type NewEvent } from '../events/outbox.js';
 import { ledgerEvents, partiesBefore } from './events.js';
 
 /** The checkpoint every projection of the ledger into these tables is recorded under. */
@@ -42,14 +42,72 @@ export async function readCheckpoint(db: Queryable): Promise<LedgerPosition | un
  * cannot roll a row back), and the checkpoint only moves forward.
  */
 export async function writeEventUpdate(tx: Queryable, update: EventUpdate): Promise<void> {
-  const { event } = update;
-  const block = event.blockNumber.toString();
+  await writeEventUpdates(tx, [update]);
+}
+
+/** A failure while writing the update of `updates[index]` (the statements written once for all belong to none). */
+export class EventUpdateError extends Error {
+  constructor(
+    readonly index: number,
+    cause: unknown,
+  ) {
+    super(`writing the update of event ${index.toString()} failed`, { cause });
+    this.name = 'EventUpdateError';
+  }
+}
+
+/**
+ * Writes the updates of several events, in ledger order, in one transaction, leaving exactly what writing each in
+ * turn with `writeEventUpdate` leaves: each event's receipts and lots are refreshed after reading who saw its
+ * receipts before (the events before it included) and its outbox events are derived then, in event order; what no
+ * event of the batch reads back (the ledger_events rows, the outbox rows, the checkpoint) is written once for all.
+ */
+export async function writeEventUpdates(tx: Queryable, updates: readonly EventUpdate[]): Promise<void> {
+  const last = updates[updates.length - 1];
+  if (last === undefined) return;
   await tx.query(
     `INSERT INTO ledger_events (block_number, tx_index, tx_id, event_name, payload, tx_timestamp)
-     VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+     SELECT e.block_number, e.tx_index, e.tx_id, e.event_name, e.payload::jsonb, e.tx_timestamp
+     FROM jsonb_to_recordset($1::jsonb)
+       AS e(ord int, block_number bigint, tx_index int, tx_id text, event_name text, payload text, tx_timestamp timestamptz)
+     ORDER BY e.ord
      ON CONFLICT (block_number, tx_index) DO NOTHING`,
-    [block, event.txIndex, event.txId, event.eventName, update.payloadJson, event.timestamp],
+    [
+      JSON.stringify(
+        updates.map(({ event, payloadJson }, ord) => ({
+          ord,
+          block_number: event.blockNumber.toString(),
+          tx_index: event.txIndex,
+          tx_id: event.txId,
+          event_name: event.eventName,
+          // As text, cast by the database: the payload's numbers never pass through a JavaScript number.
+          payload: payloadJson,
+          tx_timestamp: event.timestamp.toISOString(),
+        })),
+      ),
+    ],
   );
+  const told: NewEvent[] = [];
+  for (const [index, update] of updates.entries()) {
+    try {
+      told.push(...(await refresh(tx, update)));
+    } catch (error) {
+      throw new EventUpdateError(index, error);
+    }
+  }
+  // Told in the transaction that applies the change: the outbox holds what the tables hold, never more or less.
+  await appendEvents(tx, told);
+  await tx.query(
+    `INSERT INTO projection_checkpoints (name, block_number, tx_index) VALUES ($1, $2, $3)
+     ON CONFLICT (name) DO UPDATE SET block_number = EXCLUDED.block_number, tx_index = EXCLUDED.tx_index, updated_at = now()
+     WHERE (projection_checkpoints.block_number, projection_checkpoints.tx_index) < (EXCLUDED.block_number, EXCLUDED.tx_index)`,
+    [PROJECTION_NAME, last.event.blockNumber.toString(), last.event.txIndex],
+  );
+}
+
+/** Refreshes what one event names and returns what it tells, reading who saw its receipts before the refresh. */
+async function refresh(tx: Queryable, update: EventUpdate): Promise<NewEvent[]> {
+  const block = update.event.blockNumber.toString();
   const before = await partiesBefore(tx, update);
   for (const [id, receipt] of update.receipts) {
     await (receipt === undefined
@@ -57,18 +115,9 @@ export async function writeEventUpdate(tx: Queryable, update: EventUpdate): Prom
       : upsertReceipt(tx, receipt, block));
   }
   for (const [id, lot] of update.lots) {
-    await (lot === undefined
-      ? tx.query('DELETE FROM lots WHERE id = $1 AND updated_block <= $2', [id, block])
-      : upsertLot(tx, lot, block));
+    await (lot === undefined ? tx.query('DELETE FROM lots WHERE id = $1 AND updated_block <= $2', [id, block]) : upsertLot(tx, lot, block));
   }
-  // Told in the transaction that applies the change: the outbox holds what the tables hold, never more or less.
-  await appendEvents(tx, await ledgerEvents(tx, update, before));
-  await tx.query(
-    `INSERT INTO projection_checkpoints (name, block_number, tx_index) VALUES ($1, $2, $3)
-     ON CONFLICT (name) DO UPDATE SET block_number = EXCLUDED.block_number, tx_index = EXCLUDED.tx_index, updated_at = now()
-     WHERE (projection_checkpoints.block_number, projection_checkpoints.tx_index) < (EXCLUDED.block_number, EXCLUDED.tx_index)`,
-    [PROJECTION_NAME, block, event.txIndex],
-  );
+  return ledgerEvents(tx, update, before);
 }
 
 async function upsertReceipt(tx: Queryable, receipt: ReceiptView, block: string): Promise<void> {

@@ -1,5 +1,5 @@
-import { lot as lotSchema, refId, type Lot } from '@wr/chaincode/model';
-import { receiptView, type ReceiptView } from '@wr/chaincode/responses';
+import { lot as lotSchema, refId } from '@wr/chaincode/model';
+import { receiptView } from '@wr/chaincode/responses';
 import { z } from 'zod';
 import type { LedgerEvent, LedgerPort } from '../../ledger/port.js';
 import { systemClock, type Clock } from '../../platform/clock.js';
@@ -7,7 +7,8 @@ import { startLoop, type StepOutcome } from '../../platform/loop.js';
 import { waiters as createWaiters } from '../../platform/waiters.js';
 import type { Database } from '../../db/database.js';
 import { StoreError } from '../../db/errors.js';
-import { readCheckpoint, writeEventUpdate, type EventUpdate, type LedgerPosition } from './projection-store.js';
+import { announceAppended } from '../events/outbox.js';
+import { EventUpdateError, readCheckpoint, writeEventUpdates, type EventUpdate, type LedgerPosition } from './projection-store.js';
 
 /**
  * Reads current state from the ledger for the projection, e.g. GetReceipt / GetLot evaluated as a custodian auditor.
@@ -33,7 +34,7 @@ export interface Projection {
    * (block 0, a block of only invalidated transactions), which `waitFor` would wait for in vain.
    */
   caughtUp(timeoutMs?: number): Promise<void>;
-  /** Stops following the ledger; an event being written is finished first. */
+  /** Stops following the ledger; a batch being written is finished first. */
   stop(): Promise<void>;
 }
 
@@ -41,7 +42,7 @@ export interface ProjectionOptions {
   readonly db: Database;
   readonly ledger: Pick<LedgerPort, 'events'>;
   readonly reader: ProjectionReader;
-  /** Told about every failed attempt (the event is then retried, never skipped) and every broken event stream. */
+  /** Told about every failed attempt (its events are then retried, never skipped) and every broken event stream. */
   readonly onError?: (error: unknown) => void;
   /**
    * Delay before the first retry, doubled on each further one up to `maxDelayMs`; also the pause before subscribing
@@ -50,21 +51,43 @@ export interface ProjectionOptions {
   readonly retry?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
   /** Every wait of the projection: retries, resubscriptions and the timeouts of waitFor and caughtUp. */
   readonly clock?: Clock;
+  /**
+   * A step applies up to `maxEvents` events (default 200) of those the event stream already holds, in one
+   * transaction, after reading the state they name with at most `readConcurrency` (default 8) ledger reads at once.
+   * `maxEvents: 1` applies one event per transaction.
+   */
+  readonly batch?: { readonly maxEvents?: number; readonly readConcurrency?: number };
 }
 
-/** A failed attempt to project one event, as reported to `onError`. */
+/**
+ * A failed attempt to project an event, as reported to `onError`: the event whose reads or writes failed, or the
+ * first of the attempt's events when the failure belongs to none of them (the commit). `attempt` counts the
+ * attempts that failed on this event; `batchSize` is how many events the attempt applied together.
+ */
 export class ProjectionEventError extends Error {
   constructor(
     readonly event: Pick<LedgerEvent, 'blockNumber' | 'txIndex' | 'txId' | 'eventName'>,
     readonly attempt: number,
     cause: unknown,
+    readonly batchSize = 1,
   ) {
     super(
-      `projecting ${event.eventName} of block ${event.blockNumber.toString()} (tx ${event.txId}) failed on attempt ` +
-        `${attempt.toString()}; retrying`,
+      `projecting ${event.eventName} of block ${event.blockNumber.toString()} (tx ${event.txId})` +
+        `${batchSize > 1 ? ` in a batch of ${batchSize.toString()} events` : ''} failed on attempt ${attempt.toString()}; retrying`,
       { cause },
     );
     this.name = 'ProjectionEventError';
+  }
+}
+
+/** A failure inside a batch, pinned on the event (its index in the batch) it belongs to. */
+class BatchFailure extends Error {
+  constructor(
+    readonly index: number,
+    cause: unknown,
+  ) {
+    super(`event ${index.toString()} of the batch failed`, { cause });
+    this.name = 'BatchFailure';
   }
 }
 
@@ -72,6 +95,8 @@ export class ProjectionEventError extends Error {
 const eventPayload = z.looseObject({ receiptIds: z.array(refId).optional(), lotId: refId.nullable().optional() });
 
 const DEFAULT_WAIT_MS = 10_000;
+const DEFAULT_BATCH_EVENTS = 200;
+const DEFAULT_READ_CONCURRENCY = 8;
 const IDLE = Symbol('idle');
 const STOPPED = Symbol('stopped');
 
@@ -79,17 +104,23 @@ const STOPPED = Symbol('stopped');
 interface Session {
   readonly iterator: AsyncIterator<LedgerEvent>;
   readonly controller: AbortController;
+  /** A `next()` asked for but not taken yet (it was not ready when a batch was gathered): the next one to take. */
+  ahead?: Promise<IteratorResult<LedgerEvent>>;
 }
 
 /**
  * Projects the ledger's events into the database (after fabric-samples' off_chain_data listener): resumes after the
- * stored checkpoint, and for each event, in one transaction, records it, refreshes every receipt it names and their
- * lots from current ledger state, and moves the checkpoint. Re-reading current state instead of applying deltas makes
- * replays harmless: nothing is counted twice, and the tables converge on the ledger.
+ * stored checkpoint, and for each event records it, refreshes every receipt it names and their lots from current
+ * ledger state, and moves the checkpoint. Re-reading current state instead of applying deltas makes replays
+ * harmless: nothing is counted twice, and the tables converge on the ledger.
  *
- * It runs as a loop (platform/loop.ts) whose step applies the next event: a step waits on the event stream for it,
- * so the loop's backoff is the retry of a failing event (the same event again, never skipped) and of a broken stream
- * (subscribed again), and each event applied resets it.
+ * It runs as a loop (platform/loop.ts) whose step applies a batch: it waits on the event stream for the next event,
+ * takes every further event the stream already holds (up to `batch.maxEvents`), reads the current state of every
+ * receipt and lot they name once (the read is of current state, whichever event asks), then writes the events in
+ * one transaction, each exactly as alone and in order, the checkpoint ending at the last. The loop's backoff is the
+ * retry of a failing batch (its events are kept, never skipped) and of a broken stream (subscribed again); each
+ * batch applied resets it. A retry applies the events before the one that failed, or, when that one is first, that
+ * event alone, as without batching; batches resume after it.
  */
 export function startProjection(options: ProjectionOptions): Projection {
   const { db, ledger, reader } = options;
@@ -97,6 +128,8 @@ export function startProjection(options: ProjectionOptions): Projection {
   const report = options.onError ?? ((): void => undefined);
   const initialDelay = options.retry?.initialDelayMs ?? 250;
   const maxDelay = options.retry?.maxDelayMs ?? 30_000;
+  const maxEvents = Math.max(1, options.batch?.maxEvents ?? DEFAULT_BATCH_EVENTS);
+  const readConcurrency = Math.max(1, options.batch?.readConcurrency ?? DEFAULT_READ_CONCURRENCY);
   const stopping = new AbortController();
   const stopped = new Promise<typeof STOPPED>((resolve) =>
     stopping.signal.addEventListener('abort', () => resolve(STOPPED), { once: true }),
@@ -107,8 +140,12 @@ export function startProjection(options: ProjectionOptions): Projection {
   /** True while the event stream has nothing more to give: every event already committed is applied. */
   let idle = false;
   let session: Session | undefined;
-  /** The event being applied, kept across failed attempts so that the retry applies the same one. */
-  let pending: { readonly event: LedgerEvent; attempts: number } | undefined;
+  /** Events taken from the stream and not applied yet, in order; kept across failed attempts, so nothing is skipped. */
+  let queue: LedgerEvent[] = [];
+  /** How many events the next attempt applies at most: `maxEvents`, fewer after a failure (see step). */
+  let limit = maxEvents;
+  /** The event the last failed attempt was pinned on, and how many attempts in a row failed on it. */
+  let failure: { readonly position: LedgerPosition; readonly attempts: number } | undefined;
 
   async function subscribe(): Promise<Session> {
     applied = await readCheckpoint(db);
@@ -123,13 +160,13 @@ export function startProjection(options: ProjectionOptions): Projection {
     session = undefined;
   }
 
-  /** One step: takes the next event (subscribing first if need be) and applies it. */
+  /** One step: takes the next events (subscribing first if need be) and applies them. */
   async function step(): Promise<StepOutcome> {
-    if (pending === undefined) {
+    if (queue.length === 0) {
       session ??= await subscribe();
       let next: IteratorResult<LedgerEvent> | typeof STOPPED;
       try {
-        next = await nextOrIdle(session.iterator);
+        next = await nextOrIdle(session);
       } catch (error) {
         // A broken stream: the loop backs off, and the next step subscribes again.
         endSession();
@@ -142,26 +179,57 @@ export function startProjection(options: ProjectionOptions): Projection {
         return 'idle';
       }
       if (applied !== undefined && compare(next.value, applied) <= 0) return 'more';
-      pending = { event: next.value, attempts: 0 };
+      queue.push(next.value);
     }
-    const { event } = pending;
+    if (session !== undefined) await takeReady(session);
+    const batch = queue.slice(0, limit);
     try {
-      await applyEvent(event);
+      await applyBatch(batch);
     } catch (error) {
-      throw new ProjectionEventError(event, ++pending.attempts, error);
+      const index = error instanceof BatchFailure ? error.index : 0;
+      const event = batch[index] ?? batch[0];
+      if (event === undefined) throw error;
+      const attempts = failure !== undefined && compare(failure.position, event) === 0 ? failure.attempts + 1 : 1;
+      failure = { position: { blockNumber: event.blockNumber, txIndex: event.txIndex }, attempts };
+      // The retry applies the events before the failing one, or that one alone when it is first (as without batches).
+      limit = Math.max(1, index);
+      throw new ProjectionEventError(event, attempts, error instanceof BatchFailure ? error.cause : error, batch.length);
     }
-    pending = undefined;
-    applied = { blockNumber: event.blockNumber, txIndex: event.txIndex };
+    queue = queue.slice(batch.length);
+    const last = batch[batch.length - 1];
+    if (last !== undefined) applied = { blockNumber: last.blockNumber, txIndex: last.txIndex };
+    if (failure !== undefined && applied !== undefined && compare(failure.position, applied) <= 0) failure = undefined;
+    limit = maxEvents;
     waiters.notify();
     return 'more';
+  }
+
+  /**
+   * Adds to the queue, up to `limit`, the events the stream holds ready now (each without waiting on I/O); the first
+   * that is not ready stays asked for, to be taken by the next step. Replays of applied events are dropped.
+   */
+  async function takeReady(current: Session): Promise<void> {
+    while (queue.length < limit && !stopping.signal.aborted) {
+      current.ahead ??= current.iterator.next();
+      const ahead = current.ahead;
+      // A broken stream is left to the next step's wait, once this batch is applied.
+      const first = await Promise.race([
+        ahead.catch((): typeof IDLE => IDLE),
+        new Promise<typeof IDLE>((resolve) => setImmediate(() => resolve(IDLE))),
+      ]);
+      if (first === IDLE || first.done === true) return;
+      current.ahead = undefined;
+      if (applied === undefined || compare(first.value, applied) > 0) queue.push(first.value);
+    }
   }
 
   /**
    * The next event, noting when none is ready yet. Both ledgers deliver a block's events together, without I/O in
    * between, so "not ready after pending I/O" means every event of the blocks seen so far is applied.
    */
-  async function nextOrIdle(iterator: AsyncIterator<LedgerEvent>): Promise<IteratorResult<LedgerEvent> | typeof STOPPED> {
-    const next = iterator.next();
+  async function nextOrIdle(current: Session): Promise<IteratorResult<LedgerEvent> | typeof STOPPED> {
+    const next = current.ahead ?? current.iterator.next();
+    current.ahead = undefined;
     const first = await Promise.race([next, new Promise<typeof IDLE>((resolve) => setImmediate(() => resolve(IDLE)))]);
     if (first !== IDLE) return first;
     idle = true;
@@ -174,25 +242,84 @@ export function startProjection(options: ProjectionOptions): Projection {
     }
   }
 
-  async function applyEvent(event: LedgerEvent): Promise<void> {
-    const payloadJson = Buffer.from(event.payload).toString('utf8');
-    const payload = eventPayload.parse(JSON.parse(payloadJson));
-    // Read before the transaction: a ledger round trip must not hold PGlite's only connection.
-    const receipts = new Map<string, ReceiptView | undefined>();
-    for (const id of new Set(payload.receiptIds ?? [])) {
+  /**
+   * Applies `events` in one transaction. Reads come first, outside it (a ledger round trip must not hold PGlite's
+   * only connection): each receipt and lot once, however many events name it. A failure is pinned on the first
+   * event it belongs to (BatchFailure).
+   */
+  async function applyBatch(events: readonly LedgerEvent[]): Promise<void> {
+    const parsed = events.map((event, index) => {
+      try {
+        const payloadJson = Buffer.from(event.payload).toString('utf8');
+        return { event, payloadJson, payload: eventPayload.parse(JSON.parse(payloadJson)) };
+      } catch (error) {
+        throw new BatchFailure(index, error);
+      }
+    });
+    /** Each id read, and the index of the first event that needs it. */
+    const receiptUse = new Map<string, number>();
+    const receiptIds = parsed.map(({ payload }, index) => {
+      const ids = [...new Set(payload.receiptIds ?? [])];
+      for (const id of ids) if (!receiptUse.has(id)) receiptUse.set(id, index);
+      return ids;
+    });
+    const receipts = await readAll(receiptUse, async (id) => {
       const found = await reader.receipt(id);
-      receipts.set(id, found === undefined ? undefined : receiptView.parse(found));
-    }
-    const lotIds = new Set<string>();
-    if (payload.lotId != null) lotIds.add(payload.lotId);
-    for (const receipt of receipts.values()) if (receipt !== undefined) lotIds.add(receipt.lotId);
-    const lots = new Map<string, Lot | undefined>();
-    for (const id of lotIds) {
+      return found === undefined ? undefined : receiptView.parse(found);
+    });
+    const lotUse = new Map<string, number>();
+    const lotIds = parsed.map(({ payload }, index) => {
+      const ids = new Set<string>();
+      if (payload.lotId != null) ids.add(payload.lotId);
+      for (const id of receiptIds[index] ?? []) {
+        const receipt = receipts.get(id);
+        if (receipt !== undefined) ids.add(receipt.lotId);
+      }
+      for (const id of ids) if (!lotUse.has(id)) lotUse.set(id, index);
+      return [...ids];
+    });
+    const lots = await readAll(lotUse, async (id) => {
       const found = await reader.lot(id);
-      lots.set(id, found === undefined ? undefined : lotSchema.parse(found));
+      return found === undefined ? undefined : lotSchema.parse(found);
+    });
+    const updates = parsed.map(({ event, payloadJson }, index): EventUpdate => ({
+      event,
+      payloadJson,
+      receipts: new Map((receiptIds[index] ?? []).map((id) => [id, receipts.get(id)])),
+      lots: new Map((lotIds[index] ?? []).map((id) => [id, lots.get(id)])),
+    }));
+    try {
+      // In event order, each as alone: an event's update reads what the ones before it wrote (partiesBefore).
+      await db.transaction((tx) => writeEventUpdates(tx, updates));
+    } catch (error) {
+      throw error instanceof EventUpdateError ? new BatchFailure(error.index, error.cause) : error;
     }
-    const update: EventUpdate = { event, payloadJson, receipts, lots };
-    await db.transaction((tx) => writeEventUpdate(tx, update));
+    // Readers woken while the transaction ran may have looked before its commit: tell them again.
+    announceAppended();
+  }
+
+  /**
+   * Reads every id of `use` with at most `readConcurrency` reads at once; stops starting reads after a failure, then
+   * throws the failure of the earliest event (use maps each id to the first event that needs it).
+   */
+  async function readAll<T>(use: ReadonlyMap<string, number>, read: (id: string) => Promise<T>): Promise<Map<string, T>> {
+    const ids = [...use.keys()];
+    const results = new Map<string, T>();
+    const progress: { next: number; failed?: BatchFailure } = { next: 0 };
+    const worker = async (): Promise<void> => {
+      for (let id = ids[progress.next++]; id !== undefined && progress.failed === undefined; id = ids[progress.next++]) {
+        try {
+          results.set(id, await read(id));
+        } catch (error) {
+          const index = use.get(id) ?? 0;
+          const earlier = progress.failed as BatchFailure | undefined;
+          if (earlier === undefined || index < earlier.index) progress.failed = new BatchFailure(index, error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(readConcurrency, ids.length) }, worker));
+    if (progress.failed !== undefined) throw progress.failed;
+    return results;
   }
 
   const loop = startLoop({
