@@ -395,7 +395,7 @@ for (const target of await testDatabases()) {
         checkpoint: await projection?.position(),
       });
       const fromScratch = async (batch: ProjectionOptions['batch']): Promise<{ snapshot: unknown; transactions: number }> => {
-        for (const table of ['events', 'ledger_events', 'receipts', 'lots', 'projection_checkpoints']) await db().query(`DELETE FROM ${table}`);
+        for (const table of ['events', 'receipt_audiences', 'ledger_events', 'receipts', 'lots', 'projection_checkpoints']) await db().query(`DELETE FROM ${table}`);
         const counting = countingTransactions();
         await start(world.reader, world.ledger, { db: counting.db, batch }).caughtUp();
         const result = { snapshot: await snapshot(), transactions: counting.count() };
