@@ -4,6 +4,7 @@
  * embedded broker (one item per PUBLISH at QoS 1, from 10 publishers, each a device with up to 100 PUBLISHes in
  * flight), each on a fresh gateway in its own process. MQTT is timed from the first PUBLISH to the last item's result
  * on `.../result` (so every item counted has been committed). Goal: MQTT >= 0.9x HTTP.
+ * BENCH_MQTT_PROFILE=<dir> runs the MQTT gateway with --cpu-prof into that folder.
  */
 import { reservePort } from '@wr/gateway-api/testing';
 import mqtt from 'mqtt';
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
     await http.stop();
   }
   const mqttPort = await reservePort();
-  const broker = await startGatewayProcess({ dataDir: join(dir, 'mqtt'), env: { DATABASE_URL: databaseUrl, MQTT_PORT: String(mqttPort) }, clients: 1 });
+  const broker = await startGatewayProcess({ dataDir: join(dir, 'mqtt'), env: { DATABASE_URL: databaseUrl, MQTT_PORT: String(mqttPort) }, clients: 1, nodeArgs: process.env.BENCH_MQTT_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_MQTT_PROFILE}`] : [] });
   let mqttSummary: Summary;
   try {
     await register(broker, devices);
