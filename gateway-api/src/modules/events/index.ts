@@ -36,7 +36,6 @@ export interface EventsApi {
   readonly hub: EventHub;
   /** How long events are kept, in words (for messages). */
   readonly retention: string;
-  /** Streams events to `res` until the client goes or the gateway stops. */
   /** Streams events to `res` from after `after` (from now when undefined) until the client goes or the gateway stops. */
   stream(res: ServerResponse, subscription: { party: Party; types: ReadonlySet<string> | undefined; after: Position | undefined }): Promise<void>;
   /** Ends every open stream (the gateway calls it before it waits for connections to close). */
