@@ -1,11 +1,11 @@
 import { z } from 'zod';
 
-/** An event as a party receives it (the SSE message's data, the webhook body). */
-export const receivedEvent = z.object({
+/** An event as a party receives it (the SSE message's data, the webhook body), and nothing more. */
+export const receivedEvent = z.strictObject({
   id: z.string(),
   type: z.string(),
   timestamp: z.string(),
-  object: z.object({ type: z.string(), id: z.string() }),
+  object: z.strictObject({ type: z.string(), id: z.string() }),
   data: z.record(z.string(), z.unknown()),
 });
 export type ReceivedEvent = z.infer<typeof receivedEvent>;

@@ -5,6 +5,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { TestGateway } from '../support/gateway.js';
+import { receivedEvent as payloadSchema, type ReceivedEvent as Payload } from '../events/sse.js';
 
 /**
  * A webhook receiver for the tests: a real HTTP server on 127.0.0.1 (port 0: it never restarts) that records every
@@ -12,14 +13,8 @@ import type { TestGateway } from '../support/gateway.js';
  * scheme (not the gateway's), so that a test of the two agreeing means something.
  */
 
-export const payloadSchema = z.strictObject({
-  id: z.string(),
-  type: z.string(),
-  timestamp: z.string(),
-  object: z.strictObject({ type: z.string(), id: z.string() }),
-  data: z.record(z.string(), z.unknown()),
-});
-export type Payload = z.infer<typeof payloadSchema>;
+// A webhook's body is the same JSON as an event stream message's data.
+export { payloadSchema, type Payload };
 
 /** What the receiver does with a request: answer 2xx, answer an error status, or never answer. */
 export type Behaviour = { readonly status: number } | 'hang';
