@@ -5,7 +5,7 @@ import { parseOptionalRow, parseRows, timestamp } from '../../db/rows.js';
 import type { Viewer } from '../receipts/index.js';
 import { supervisionVisibility } from '../access.js';
 import { alarmRecord, type AlarmChange, type AlarmRecord } from '../rules/engine/index.js';
-import { appendEvents, type NewEvent } from '../events/outbox.js';
+import { appendEvents } from '../events/outbox.js';
 import { alarmActionEvent, alarmChangeEvent } from './events.js';
 
 /** An alarm as the gateway keeps it: the engine's record, and what people did with it. */
@@ -89,8 +89,6 @@ export interface AlarmStore {
 export function alarmStore(db: Queryable): AlarmStore {
   return {
     async applyChanges(changes, leafCursor, now) {
-      // Told together after the loop: one statement for the step's events, not one per change.
-      const told: NewEvent[] = [];
       for (const change of changes) {
         const { alarm } = change;
         const state = change.type === 'withdrawn' ? 'WITHDRAWN' : alarm.state;
@@ -129,9 +127,8 @@ export function alarmStore(db: Queryable): AlarmStore {
           ]),
         );
         const event = logged && (await alarmChangeEvent(db, logged.seq, change.type, alarm, now));
-        if (event !== undefined) told.push(event);
+        if (event !== undefined) await appendEvents(db, [event]);
       }
-      await appendEvents(db, told);
     },
 
     async get(id) {
