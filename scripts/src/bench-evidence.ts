@@ -55,7 +55,9 @@ function scenario(
   envelopesPerPost: number,
   readingsPerEnvelope: number,
 ): Scenario {
-  const ts = new Date().toISOString();
+  // Device time advances a second per envelope, from three hours ago, as a device reporting once a second would: an envelope
+  // time that never moves would keep every reading in the rules' lateness window (held to MAX_BUFFERED per stream).
+  const start = Date.now() - 3 * 3600 * 1000;
   const posts = devices.map((device) => {
     let seq = seqAfter;
     return Array.from({ length: postsPerDevice + 1 }, () =>
@@ -67,7 +69,7 @@ function scenario(
           value: Math.round((4 + ((seq * 31 + r * 7) % 400) / 100) * 100) / 100,
           unit: r % 2 === 0 ? 'Cel' : '%',
         }));
-        const envelope: Envelope = { deviceId: device.id, seq, ts, readings, attachments: [] };
+        const envelope: Envelope = { deviceId: device.id, seq, ts: new Date(start + seq * 1000).toISOString(), readings, attachments: [] };
         return { envelope, signature: signEnvelope(device, envelope) };
       }),
     );

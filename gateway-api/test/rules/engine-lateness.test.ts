@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { jcs } from '@wr/anchor';
 import { prng, replayHint, testSeed } from '@wr/anchor/testing';
+import { MAX_BUFFERED } from '../../src/modules/rules/engine/engine.js';
 import { createEngine, replay, type EngineInput } from '../../src/modules/rules/engine/index.js';
 import { templateRules } from '../../src/modules/rules/templates.js';
 import { finalAlarms, Log, minute, scope, t0, versionOf } from './engine-log.js';
@@ -60,5 +61,24 @@ describe('Rules engine: device time, watermark and lateness', function () {
     expect(changes).to.deep.equal([]);
     expect(engine.counters.tooLate).to.equal(1);
     expect(engine.snapshot().counters.tooLate).to.equal(1);
+  });
+
+  it(`a stream holds at most ${MAX_BUFFERED.toString()} readings in its window: a stuck clock neither grows the state nor re-folds without bound`, function () {
+    const high = versionOf({ id: 'high', scope, kind: 'threshold', metric: 'temperature', severity: 'major', raise: { op: 'gt', value: 4 }, clear: { op: 'lte', value: 3 } });
+    const log = new Log().rules(high);
+    // A device whose clock is stuck: every reading at the same device time, within any lateness.
+    for (let i = 0; i < 3 * MAX_BUFFERED; i++) log.reading(t0 + minute, 'temperature', i % 2 === 0 ? 2 : 3);
+    const engine = createEngine();
+    for (const item of log.items) engine.apply(item);
+    const [stream] = engine.snapshot().streams;
+    expect(stream?.buf.length).to.equal(MAX_BUFFERED);
+    expect(stream?.baseTs).to.equal(t0 + minute);
+    // Within the lateness (5 min) but before the folded readings: too late, as the window no longer holds them.
+    const late = new Log().reading(t0, 'temperature', 9).items.map((item) => ({ ...item, position: log.items.length }));
+    expect(late.flatMap((item) => [...engine.apply(item)])).to.deep.equal([]);
+    expect(engine.counters.tooLate).to.equal(1);
+    // At the stuck time itself it is still in order by log position, and evaluated.
+    const next = new Log().reading(t0 + minute, 'temperature', 9).items.map((item) => ({ ...item, position: log.items.length + 1 }));
+    expect(next.flatMap((item) => [...engine.apply(item)]).map((change) => change.type)).to.deep.equal(['raised']);
   });
 });

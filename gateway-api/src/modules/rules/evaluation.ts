@@ -36,6 +36,15 @@ const storedState = z.object({ driver: driverState, engine: z.unknown(), at: z.n
 /** At most this many leaves between two stored snapshots: what a restart may have to evaluate again. */
 const SNAPSHOT_EVERY = 20_000;
 
+/** The envelopes read first in a step, before the readings per envelope are known. */
+const FIRST_PAGE_ENVELOPES = 200;
+
+/**
+ * At most about this many alarm changes per step (the step ends after the envelope that reaches it): each is written
+ * with its alarm, work orders and outbox event while intake waits for PGlite's one connection.
+ */
+const MAX_CHANGES_PER_STEP = 500;
+
 /** A logged input other than a reading, as rule_inputs keeps it (type and payload), parsed when it is read back. */
 const loggedInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('rules'), payload: z.object({ rules: z.array(ruleVersion) }) }),
@@ -107,7 +116,7 @@ const emptyDriver = (): DriverState => ({ rulesRevision: null, lots: {}, lastTic
 export interface EvaluationOptions {
   readonly db: Database;
   readonly clock: Clock;
-  /** Readings per step. */
+  /** About this many readings per step (it ends after the envelope that reaches it), and never more envelopes. */
   readonly batchSize: number;
   /** How often a wall-clock tick is fed (offline rules need it). */
   readonly tickMs: number;
@@ -122,7 +131,7 @@ export interface EvaluationOptions {
 }
 
 export interface Evaluation {
-  /** One step: at most batchSize readings, in one transaction. 'more' when readings are left. */
+  /** One step: about batchSize readings at most (whole envelopes), in one transaction. 'more' when readings may be left. */
   step(): Promise<StepOutcome>;
   /** The highest leaf index evaluated. */
   cursor(): Promise<number>;
@@ -141,7 +150,7 @@ export function evaluation(options: EvaluationOptions): Evaluation {
     const { driver } = stored.state;
     const snapshotAt = stored.state.at ?? cursor;
     for (let from = snapshotAt; from < cursor; ) {
-      const rows = parseRows(readingRow, await tx.query(readingsSql, [from, cursor, options.batchSize]));
+      const rows = parseRows(readingRow, await tx.query(readingsSql, [from, cursor, FIRST_PAGE_ENVELOPES]));
       for (const reading of rows) engine.apply(readingInput(reading, driver.lots));
       const last = rows.at(-1);
       if (last === undefined) break;
@@ -202,18 +211,40 @@ export function evaluation(options: EvaluationOptions): Evaluation {
 
           // Readings committed so far: the leaf counter row serialises intake, so leaf order is commit order.
           const head = parseOptionalRow(z.object({ next: int8Number }), await tx.query('SELECT next_leaf_index::text AS next FROM evidence_leaf_counter'));
-          const rows = parseRows(readingRow, await tx.query(readingsSql, [before, (head?.next ?? 0) - 1, options.batchSize]));
-          const lots = [...new Set(rows.flatMap((reading) => (reading.lot_id === null ? [] : [reading.lot_id])))];
-          for (const lotId of lots) {
-            if (!(lotId in driver.lots)) feed({ type: 'lot', payload: { lotId, commodity: commodities.get(lotId) ?? null } }, before);
-          }
-          if (driver.needsFacts && lots.length > 0) {
-            for (const fact of await receiptedQuantities(tx, lots)) {
-              if (driver.lots[fact.lotId]?.receipted !== fact.receiptedQuantity) feed({ type: 'fact', payload: fact }, before);
+          const last = (head?.next ?? 0) - 1;
+          // A step is bounded by readings and by alarm changes, not by envelopes: an envelope holds 1 to 100 readings, and
+          // every change costs the step its alarm, work-order and outbox writes while intake waits for the connection.
+          // Envelopes are read in pages sized by the readings per envelope seen so far; the step stops between two.
+          let after = before;
+          let envelopes = 0;
+          let readings = 0;
+          let full = false;
+          let pageSize = Math.min(options.batchSize, FIRST_PAGE_ENVELOPES);
+          while (!full && after < last) {
+            const rows = parseRows(readingRow, await tx.query(readingsSql, [after, last, pageSize]));
+            const lots = [...new Set(rows.flatMap((reading) => (reading.lot_id === null ? [] : [reading.lot_id])))];
+            for (const lotId of lots) {
+              if (!(lotId in driver.lots)) feed({ type: 'lot', payload: { lotId, commodity: commodities.get(lotId) ?? null } }, after);
             }
+            if (driver.needsFacts && lots.length > 0) {
+              for (const fact of await receiptedQuantities(tx, lots)) {
+                if (driver.lots[fact.lotId]?.receipted !== fact.receiptedQuantity) feed({ type: 'fact', payload: fact }, after);
+              }
+            }
+            for (const reading of rows) {
+              changes.push(...engine.apply(readingInput(reading, driver.lots)));
+              after = reading.leaf_index;
+              envelopes++;
+              readings += reading.envelope.readings.length;
+              if (readings >= options.batchSize || envelopes >= options.batchSize || changes.length >= MAX_CHANGES_PER_STEP) {
+                full = true;
+                break;
+              }
+            }
+            if (rows.length < pageSize) break;
+            const perEnvelope = Math.max(1, readings / envelopes);
+            pageSize = Math.max(1, Math.min(options.batchSize - envelopes, Math.ceil((options.batchSize - readings) / perEnvelope)));
           }
-          for (const reading of rows) changes.push(...engine.apply(readingInput(reading, driver.lots)));
-          const after = rows.at(-1)?.leaf_index ?? before;
 
           const now = clock.now().getTime();
           if (driver.lastTick === null || now - driver.lastTick >= options.tickMs) feed({ type: 'tick', payload: { now } }, after);
@@ -228,7 +259,7 @@ export function evaluation(options: EvaluationOptions): Evaluation {
           } else {
             await tx.query('UPDATE rule_engine_state SET leaf_cursor = $1, updated_at = $2', [after, clock.now()]);
           }
-          return { after, engine, driver, changes, snapshotAt: snapshot ? after : current.snapshotAt, full: rows.length === options.batchSize };
+          return { after, engine, driver, changes, snapshotAt: snapshot ? after : current.snapshotAt, full };
         });
         cached = { cursor: outcome.after, engine: outcome.engine, driver: outcome.driver, snapshotAt: outcome.snapshotAt };
         if (outcome.changes.length > 0) options.committed?.(outcome.changes);

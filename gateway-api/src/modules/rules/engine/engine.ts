@@ -86,6 +86,13 @@ export interface Engine {
 }
 
 const none: readonly AlarmChange[] = Object.freeze([]);
+
+/**
+ * At most this many readings a stream holds within its lateness window; older ones are folded into the base state
+ * early, and a reading older than the base is too late. Without it a device whose clock is stuck (or that sends
+ * thousands of readings within the window) would grow the state, each snapshot and each re-fold without bound.
+ */
+export const MAX_BUFFERED = 1000;
 const maxTime = 8.64e15;
 const decimal = /^[0-9]+(?:\.[0-9]+)?$/;
 
@@ -265,7 +272,7 @@ class RuleEngine implements Engine {
       this.expire(rule, w, step);
       return;
     }
-    if (s.ts < w.wm - rule.lateness) {
+    if (s.ts < w.wm - rule.lateness || (w.baseTs !== null && s.ts < w.baseTs)) {
       this.counters.tooLate++;
       return;
     }
@@ -277,15 +284,19 @@ class RuleEngine implements Engine {
       i--;
     }
     w.buf.splice(i, 0, s);
+    this.expire(rule, w, step);
     this.refold(rule, w, step);
   }
 
-  /** Folds the readings that left the lateness window into the base state, and forgets episodes they finished. */
+  /**
+   * Folds the readings that left the lateness window into the base state, and the oldest beyond MAX_BUFFERED, and
+   * forgets episodes they finished.
+   */
   private expire(rule: CompiledRule, w: WindowStream, step: ReturnType<typeof stepOf>): void {
     const limit = (w.wm ?? 0) - rule.lateness;
     let head = w.buf[0];
-    if (head === undefined || head.ts >= limit) return;
-    while (head !== undefined && head.ts < limit) {
+    if (head === undefined || (head.ts >= limit && w.buf.length <= MAX_BUFFERED)) return;
+    while (head !== undefined && (head.ts < limit || w.buf.length > MAX_BUFFERED)) {
       step(rule, w.base, head);
       w.baseTs = head.ts;
       w.basePos = head.pos;
