@@ -4,6 +4,7 @@ import { EvidenceError, type EvidenceErrorCode } from '../modules/errors.js';
 import { LedgerError, type LedgerErrorCode } from '../ledger/errors.js';
 import { WorkOrderError, workOrderErrorStatus, type WorkOrderErrorCode } from '../modules/work-orders/errors.js';
 import './locals.js';
+import { DatabaseError } from '../db/errors.js';
 
 /** Problem codes of the HTTP layer itself (the ledger's and the chaincode's codes pass through unchanged). */
 export type HttpProblemCode =
@@ -19,6 +20,7 @@ export type HttpProblemCode =
   | 'IDEMPOTENCY_IN_PROGRESS'
   | 'INVALID_HEADER'
   | 'INTERNAL_ERROR'
+  | 'DATABASE_UNAVAILABLE'
   | 'SERVICE_UNAVAILABLE';
 
 export type ProblemCode = HttpProblemCode | LedgerErrorCode | EvidenceErrorCode | WorkOrderErrorCode;
@@ -112,6 +114,9 @@ const titles: Readonly<Record<number, string>> = {
 export function toProblem(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof EvidenceError) return new ApiError(evidenceStatus[error.code], error.code, error.message);
+  // The request may be fine: the database is unreachable or busy past the connection timeout (PGlite has one
+  // connection, which a long transaction holds). Retry later; nothing was written.
+  if (error instanceof DatabaseError) return new ApiError(503, 'DATABASE_UNAVAILABLE', 'the database is unavailable or busy; retry later');
   if (error instanceof WorkOrderError) return new ApiError(workOrderErrorStatus[error.code], error.code, error.message, error.extra);
   if (error instanceof LedgerError) {
     const status = ledgerStatus[error.code];
