@@ -265,11 +265,6 @@ describe(`the live evaluation of ${(STREAM_DEVICES * STREAM_READINGS).toString()
     const { next } = prng(seed ^ 0x5eed);
     const warehouseId = `WH-STREAM-${seed.toString(36).slice(-6)}`;
     const devices = Array.from({ length: STREAM_DEVICES }, (_, index) => new TestDevice(`TEMP-STREAM-${index.toString()}-${seed.toString(36).slice(-6)}`, 'Ed25519'));
-    for (const device of devices) {
-      const registered = await gateway.request('custodian.supervisor', 'POST', '/v1/devices', { body: { ...device.registration(warehouseId), kind: 'temperature' } });
-      expect(registered.status, registered.text).to.equal(201);
-    }
-
     // Device time 10 s apart, ending now; within each window of 4 consecutive seqs the times are shuffled, so some
     // readings arrive up to 30 s late (seq must increase, time need not).
     const started = Date.now();
@@ -292,6 +287,13 @@ describe(`the live evaluation of ${(STREAM_DEVICES * STREAM_READINGS).toString()
     });
     const items = Array.from({ length: STREAM_READINGS }, (_, index) => perDevice.map((each) => each[index])).flat();
     const signed = Date.now();
+    // Registered after signing, not before: signing 100,000 envelopes blocks this process (and the gateway in it) for
+    // longer than the server's 5 s keep-alive, and the first POST then went out on a connection the server had closed
+    // (ECONNRESET).
+    for (const device of devices) {
+      const registered = await gateway.request('custodian.supervisor', 'POST', '/v1/devices', { body: { ...device.registration(warehouseId), kind: 'temperature' } });
+      expect(registered.status, registered.text).to.equal(201);
+    }
 
     for (let from = 0; from < items.length; from += 500) {
       const reply = await gateway.request('custodian.device-gateway', 'POST', '/v1/evidence', { body: { items: items.slice(from, from + 500) } });
