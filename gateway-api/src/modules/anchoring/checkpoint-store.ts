@@ -1,6 +1,7 @@
 import { buildTree, fromHex, hashSchema, nextCheckpoint, toHex, type AnchorRecord, type Checkpoint, type PendingAnchor } from '@wr/anchor';
 import { z } from 'zod';
 import type { Database, Queryable } from '../../db/database.js';
+import { singletonLease } from '../../db/lease.js';
 import { parseOptionalRow, parseRows } from '../../db/rows.js';
 import type { Leaves } from '../leaves/index.js';
 import { appendEvents, everyone } from '../events/outbox.js';
@@ -97,6 +98,7 @@ export function checkpointStore(db: Database, leaves: Leaves): CheckpointStore {
     const found = parseOptionalRow(row, await db.query(sql, params));
     return found && stored(found);
   };
+  const lease = singletonLease(db, 'anchor_worker_lease');
   return {
     cut(maxLeaves, createdAt) {
       return db.transaction(async (tx) => {
@@ -178,18 +180,7 @@ export function checkpointStore(db: Database, leaves: Leaves): CheckpointStore {
         [chainId, deployment.contract, deployment.txHash, deployment.blockNumber, signer],
       );
     },
-    async lease(holder, ttlMs) {
-      const rows = await db.query(
-        `INSERT INTO anchor_worker_lease (singleton, holder, expires_at) VALUES (true, $1, now() + $2 * interval '1 millisecond')
-         ON CONFLICT (singleton) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-           WHERE anchor_worker_lease.holder = EXCLUDED.holder OR anchor_worker_lease.expires_at < now()
-         RETURNING holder`,
-        [holder, ttlMs],
-      );
-      return rows.length === 1;
-    },
-    async release(holder) {
-      await db.query('DELETE FROM anchor_worker_lease WHERE holder = $1', [holder]);
-    },
+    lease: (holder, ttlMs) => lease.take(holder, ttlMs),
+    release: (holder) => lease.release(holder),
   };
 }

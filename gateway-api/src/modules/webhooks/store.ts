@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Database, Queryable } from '../../db/database.js';
+import { singletonLease } from '../../db/lease.js';
 import { parseOptionalRow, parseRow, parseRows, timestamp } from '../../db/rows.js';
 import type { EventType, Party, Position } from '../events/index.js';
 
@@ -191,6 +192,7 @@ export interface AttemptRecord {
 }
 
 export function webhookStore(db: Database) {
+  const lease = singletonLease(db, 'webhook_lease');
   return {
     async createSubscription(tx: Queryable, subscription: NewSubscription): Promise<Subscription> {
       const rows = await tx.query(
@@ -392,20 +394,8 @@ export function webhookStore(db: Database) {
       );
     },
 
-    async lease(holder: string, ttlMs: number): Promise<boolean> {
-      const rows = await db.query(
-        `INSERT INTO webhook_lease (singleton, holder, expires_at) VALUES (true, $1, now() + $2 * interval '1 millisecond')
-         ON CONFLICT (singleton) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-           WHERE webhook_lease.holder = EXCLUDED.holder OR webhook_lease.expires_at < now()
-         RETURNING holder`,
-        [holder, ttlMs],
-      );
-      return rows.length === 1;
-    },
-
-    async release(holder: string): Promise<void> {
-      await db.query('DELETE FROM webhook_lease WHERE holder = $1', [holder]);
-    },
+    lease: (holder: string, ttlMs: number) => lease.take(holder, ttlMs),
+    release: (holder: string) => lease.release(holder),
   };
 }
 
