@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Queryable } from '../../db/database.js';
 import { parseOptionalRow, parseRows, timestamp } from '../../db/rows.js';
 import type { Viewer } from '../receipts/index.js';
-import type { EventType } from './catalogue.js';
+import { isEventType, type EventType } from './catalogue.js';
 
 /**
  * A party an event is told to: an MSP id (every identity of that organisation; in the borrower organisation only its
@@ -173,7 +173,7 @@ const eventRow = z
     tx: z.string().regex(/^\d+$/),
     seq: z.string().regex(/^\d+$/),
     id: z.string(),
-    type: z.string(),
+    type: z.string().refine(isEventType, { message: 'not an event type of the catalogue' }),
     occurred_at: timestamp,
     object_type: z.string(),
     object_id: z.string(),
@@ -184,7 +184,7 @@ const eventRow = z
     (row): StoredEvent => ({
       position: { tx: BigInt(row.tx), seq: BigInt(row.seq) },
       id: row.id,
-      type: row.type as EventType,
+      type: row.type,
       occurredAt: row.occurred_at,
       object: { type: row.object_type, id: row.object_id },
       audience: row.audience,
