@@ -49,14 +49,28 @@ export interface Sender {
   stop(): Promise<void>;
 }
 
+/** Deliveries picked per query, as a multiple of the concurrency: a query's cost is mostly its wait for the connection. */
+const PICK_FACTOR = 8;
 /**
- * The sender: a loop that records the attempts finished since its last step (all in one transaction), then picks as
- * many due deliveries as there are free slots and starts their attempts; each attempt that ends wakes it. A delivery
- * waits while an earlier one of its subscription and object is pending, so each object's events arrive in order.
+ * A picked delivery not started within this long goes back (it is still pending in the database, and is picked again
+ * with its subscription's state then): behind a slow receiver, a pause or a redelivery is seen within a second.
+ */
+const QUEUED_MS = 1_000;
+
+/**
+ * The sender: a loop that records the attempts finished since its last step (all in one transaction), and picks due
+ * deliveries into a queue in memory when fewer than `concurrency` are queued; attempts start from the queue as slots
+ * free, without waiting for the loop. On PGlite's one connection each query waits behind intake and the projection:
+ * picking 32 per query (the slots) held a busy sender to 32 deliveries per round trip. A delivery waits while an
+ * earlier one of its subscription and object is pending, so each object's events arrive in order.
  */
 export function startSender(options: SenderOptions): Sender {
   const { store, clock, policy } = options;
-  const flying = new Map<string, Promise<void>>();
+  /** Picked and not yet recorded: queued or under way (the pick excludes them). */
+  const picked = new Map<string, Promise<void> | undefined>();
+  const queue: { readonly due: DueDelivery; readonly at: number }[] = [];
+  let running = 0;
+  let stopping = false;
   let finished: AttemptRecord[] = [];
 
   const attempt = async (due: DueDelivery): Promise<void> => {
@@ -73,7 +87,29 @@ export function startSender(options: SenderOptions): Sender {
     finished.push(afterAttempt(due, outcome, at, policy));
   };
 
-  const loop = startLoop({
+  /** Starts queued attempts while slots are free. */
+  const pump = (): void => {
+    while (!stopping && running < options.concurrency) {
+      const next = queue.shift();
+      if (next === undefined) return;
+      const { due } = next;
+      if (clock.now().getTime() - next.at > QUEUED_MS) {
+        picked.delete(due.id);
+        continue;
+      }
+      running++;
+      picked.set(
+        due.id,
+        attempt(due).finally(() => {
+          running--;
+          pump();
+          loop.wake();
+        }),
+      );
+    }
+  };
+
+  const loop: Loop = startLoop({
     name: 'webhook-sender',
     clock,
     idleMs: options.pollMs,
@@ -89,31 +125,32 @@ export function startSender(options: SenderOptions): Sender {
         finished = [...results, ...finished];
         throw error;
       }
-      // Only now are they off the in-flight list: until their results were stored, they were pending in the database.
-      for (const result of results) flying.delete(result.deliveryId);
-      const free = options.concurrency - flying.size;
-      // Picking costs a query whatever the number picked: with attempts in flight, wait until a quarter of the slots
-      // are free (each attempt that ends wakes the loop), so that a busy sender picks in batches.
-      if (free <= 0 || signal.aborted || (flying.size > 0 && free < Math.ceil(options.concurrency / 4))) return 'idle';
-      const due = await store.due(free, clock.now(), [...flying.keys()]);
+      // Only now are they off the picked list: until their results were stored, they were pending in the database.
+      for (const result of results) picked.delete(result.deliveryId);
+      if (signal.aborted || queue.length >= options.concurrency) return results.length > 0 ? 'more' : 'idle';
+      const limit = options.concurrency * PICK_FACTOR - picked.size;
+      if (limit <= 0) return results.length > 0 ? 'more' : 'idle';
+      const now = clock.now();
+      const due = await store.due(limit, now, [...picked.keys()]);
       for (const delivery of due) {
-        flying.set(
-          delivery.id,
-          attempt(delivery).finally(() => loop.wake()),
-        );
+        picked.set(delivery.id, undefined);
+        queue.push({ due: delivery, at: now.getTime() });
       }
-      return due.length === free || results.length > 0 ? 'more' : 'idle';
+      pump();
+      return due.length === limit || results.length > 0 ? 'more' : 'idle';
     },
   });
 
   return {
     loop,
-    inFlight: () => flying.size,
+    inFlight: () => running,
     async stop() {
       await loop.stop();
-      // Attempts under way finish (each has its timeout); their results are recorded when the loop runs next, here
-      // once more: what is not recorded stays pending and is sent again (at least once).
-      await Promise.allSettled(flying.values());
+      // Queued attempts are not started: they stay pending in the database. Attempts under way finish (each has its
+      // timeout); their results are recorded here: what is not recorded stays pending and is sent again (at least once).
+      stopping = true;
+      queue.length = 0;
+      await Promise.allSettled([...picked.values()]);
       await store.record(finished).catch((error: unknown) => options.logger.warn({ err: error }, 'webhook attempts not recorded at stop; they will be retried'));
       options.poster.close();
     },
