@@ -368,6 +368,21 @@ for (const target of targets) {
         expect((await submit(body)).items.map((item) => (item.status === 'rejected' ? item.code : 'ok'))).to.deep.equal(['SEQ_REPLAY', 'SEQ_REPLAY']);
       });
 
+      if (target.kind === 'postgres') {
+        it('a device deactivated by another gateway on the database is refused, though this one read it as active before', async () => {
+          const device = await register('Ed25519');
+          acceptedItem(await submit([device.item(1)]), 0);
+          // Another gateway's deactivation: straight on the shared database, so this gateway's memory of the device is stale.
+          const other = await target.open();
+          try {
+            await other.query('UPDATE devices SET active = false, deactivated_at = now(), deactivated_by = $2 WHERE id = $1', [device.id, 'other-gateway']);
+          } finally {
+            await other.close();
+          }
+          expect(rejectedCode(await submit([device.item(2)]), 0)).to.equal('DEVICE_INACTIVE');
+        });
+      }
+
       it('a device deactivated after its readings keeps its evidence and may submit no more', async () => {
         const device = await register('ECDSA-P256');
         const result = acceptedItem(await submit([device.item(1)]), 0);

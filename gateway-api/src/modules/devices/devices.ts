@@ -42,6 +42,26 @@ export interface Devices {
 
 export function devices(db: Database): Devices {
   const store = deviceStore(db);
+  /**
+   * What never changes of a registered device, once read: its warehouse and its key (a device is never deleted, and is
+   * only ever deactivated, never back). Intake asks for both before every batch, ahead of its transaction; on PGlite's
+   * one connection that query waited behind the commit of the batch before, so batches were checked one after the
+   * other instead of while another commits. `active` here may be stale (another gateway on the database may have
+   * deactivated the device): intake reads it again under the device's lock, which is the answer that counts.
+   */
+  const known = new Map<string, { readonly warehouseId: string; readonly key: DeviceKey; active: boolean }>();
+  const lookUp = async (ids: readonly string[]) => {
+    const unknown = [...new Set(ids)].filter((id) => !known.has(id));
+    if (unknown.length > 0) {
+      for (const [id, device] of await store.many(unknown)) {
+        known.set(id, { warehouseId: device.warehouseId, key: parseDeviceKey(device.algorithm, device.publicKey), active: device.active });
+      }
+    }
+    return new Map(ids.flatMap((id) => {
+      const device = known.get(id);
+      return device === undefined ? [] : [[id, device] as const];
+    }));
+  };
   return {
     async register(registration, context) {
       const key = parseDeviceKey(registration.algorithm, registration.publicKey);
@@ -53,12 +73,16 @@ export function devices(db: Database): Devices {
     },
 
     async deactivate(id, context) {
-      return db.transaction(async (tx) => {
-        const device = await deviceStore(tx).deactivate(id, context.submittedBy);
-        if (device === undefined) throw new EvidenceError('DEVICE_NOT_FOUND', `no device ${id}`);
+      const device = await db.transaction(async (tx) => {
+        const found = await deviceStore(tx).deactivate(id, context.submittedBy);
+        if (found === undefined) throw new EvidenceError('DEVICE_NOT_FOUND', `no device ${id}`);
         await context.record(tx);
-        return device;
+        return found;
       });
+      // Once committed: a rolled-back deactivation must not refuse the device's readings.
+      const cached = known.get(id);
+      if (cached !== undefined) cached.active = device.active;
+      return device;
     },
 
     async get(id) {
@@ -68,14 +92,11 @@ export function devices(db: Database): Devices {
     },
 
     async warehouses(ids) {
-      const found = await store.many([...new Set(ids)]);
-      return new Map([...found].map(([id, device]) => [id, device.warehouseId]));
+      return new Map([...(await lookUp(ids))].map(([id, device]) => [id, device.warehouseId]));
     },
 
     async keys(ids) {
-      const found = await store.many([...new Set(ids)]);
-      // Stored keys were parsed at registration; parsing again here is what turns them into KeyObjects.
-      return new Map([...found].map(([id, device]) => [id, { active: device.active, key: parseDeviceKey(device.algorithm, device.publicKey) }]));
+      return new Map([...(await lookUp(ids))].map(([id, device]) => [id, { active: device.active, key: device.key }]));
     },
 
     async place(id, placement, lotOf, context) {
