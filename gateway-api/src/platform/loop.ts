@@ -109,6 +109,9 @@ export function startLoop(options: Readonly<LoopOptions>): Loop {
         lastError = undefined;
         failures = 0;
         if (outcome === 'idle' && !woken && !stopping.signal.aborted) await wait(options.idleMs, true);
+        // A step that did no I/O (nothing to record, nothing to pick) resolves in microtasks: without this turn of the
+        // event loop, a loop kept running by 'more' or a wake would starve timers and sockets, its own included.
+        else await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (error) {
         // A step cut short by stop() may fail for that reason alone: nothing to tell or retry.
         if (stopping.signal.aborted) break;

@@ -246,4 +246,23 @@ describe('startLoop: one loop for every worker, stepped on a manual clock', () =
     expect(failures.map(({ failure }) => failure)).to.deep.equal([{ during: 'release' }]);
     expect(failures[0]?.error).to.have.property('message', 'connection closed');
   });
+
+  it('a step that does no I/O and asks for more lets timers and sockets run between steps (no starved event loop)', async () => {
+    let fired = false;
+    let steps = 0;
+    const done = deferred();
+    setTimeout(() => (fired = true), 0);
+    start(() => {
+      steps++;
+      // Bounded, so that the test fails rather than hangs if the loop never yields.
+      if (fired || steps >= 100_000) {
+        done.resolve();
+        return Promise.resolve('idle');
+      }
+      return Promise.resolve('more');
+    });
+    await done.promise;
+    expect(fired, 'the timer fired while the loop asked for more').to.equal(true);
+    expect(steps).to.be.below(100_000);
+  });
 });
