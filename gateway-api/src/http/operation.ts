@@ -3,6 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { WriteContext } from '../platform/write.js';
 import type { Caller } from './auth.js';
+// Registers zod's .openapi(), which every operations file's schemas call: importing an operations file on its own (a
+// unit test of one module) must not depend on another module having loaded fields.js first.
+import './fields.js';
 import { parse } from './parse.js';
 
 /** What a route does on the ledger: a transaction that is ordered and committed, or a query. */
