@@ -30,7 +30,8 @@ export function afterAttempt(due: DueDelivery, outcome: AttemptOutcome, at: Date
 }
 
 export interface SenderOptions {
-  readonly store: WebhookStore;
+  /** What the sender needs of the webhook tables. */
+  readonly store: Pick<WebhookStore, 'due' | 'record'>;
   readonly poster: Poster;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -145,11 +146,12 @@ export function startSender(options: SenderOptions): Sender {
     loop,
     inFlight: () => running,
     async stop() {
-      await loop.stop();
-      // Queued attempts are not started: they stay pending in the database. Attempts under way finish (each has its
-      // timeout); their results are recorded here: what is not recorded stays pending and is sent again (at least once).
+      // Queued attempts are not started, not even by an attempt that ends while the loop stops: they stay pending in
+      // the database. Attempts under way finish (each has its timeout); their results are recorded here: what is not
+      // recorded stays pending and is sent again (at least once).
       stopping = true;
       queue.length = 0;
+      await loop.stop();
       await Promise.allSettled([...picked.values()]);
       await store.record(finished).catch((error: unknown) => options.logger.warn({ err: error }, 'webhook attempts not recorded at stop; they will be retried'));
       options.poster.close();
