@@ -22,6 +22,8 @@ export type RecordedAuditEntry = AuditEntry & { id: bigint; at: Date };
 export interface AuditLog {
   /** Appends an entry; pass `tx` to record it in the same transaction as the change it describes. */
   append(entry: AuditEntry, tx?: Queryable): Promise<void>;
+  /** Appends entries in one statement, in order (ids ascending); as `append` for `tx`. */
+  appendAll(entries: readonly AuditEntry[], tx?: Queryable): Promise<void>;
   /** Newest first; `limit` defaults to 100 and may be 1-1000. */
   list(filter: { identityId?: string; limit?: number }): Promise<RecordedAuditEntry[]>;
 }
@@ -63,6 +65,30 @@ const entryRow = z
   );
 
 export function auditLog(db: Queryable): AuditLog {
+  async function appendAll(entries: readonly AuditEntry[], tx: Queryable = db): Promise<void> {
+    if (entries.length === 0) return;
+    const column = <T>(pick: (entry: AuditEntry) => T): T[] => entries.map(pick);
+    // WITH ORDINALITY: the rows are inserted, and their ids drawn, in the order given.
+    await tx.query(
+      `INSERT INTO audit_log (request_id, identity_id, method, path, tx_name, tx_id, block_number, status, idempotency_key)
+       SELECT request_id, identity_id, method, path, tx_name, tx_id, block_number, status, idempotency_key
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int8[], $8::int4[], $9::text[])
+              WITH ORDINALITY AS e(request_id, identity_id, method, path, tx_name, tx_id, block_number, status, idempotency_key, n)
+        ORDER BY n`,
+      [
+        column((entry) => entry.requestId),
+        column((entry) => entry.identityId),
+        column((entry) => entry.method),
+        column((entry) => entry.path),
+        column((entry) => entry.txName),
+        column((entry) => entry.txId),
+        column((entry) => entry.blockNumber?.toString() ?? null),
+        column((entry) => entry.status),
+        column((entry) => entry.idempotencyKey),
+      ],
+    );
+  }
+
   return {
     async append(entry, tx = db) {
       await tx.query(
@@ -81,6 +107,7 @@ export function auditLog(db: Queryable): AuditLog {
         ],
       );
     },
+    appendAll,
 
     async list(filter) {
       const limit = filter.limit ?? DEFAULT_LIMIT;

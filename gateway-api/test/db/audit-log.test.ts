@@ -55,6 +55,20 @@ for (const target of await testDatabases()) {
       expect(await log.list({ limit: 1 })).to.have.length(1);
     });
 
+    it('appends several entries in one statement, in the order given, each field as appendAll was handed it', async () => {
+      const entries = [
+        entry({ requestId: 'req-all-1', method: 'MQTT', path: 'wr/WH-1/D-1/evidence', txId: null, blockNumber: null, status: 0, idempotencyKey: null }),
+        entry({ requestId: 'req-all-2', identityId: null }),
+        entry({ requestId: 'req-all-3', txName: null }),
+      ];
+      await log.appendAll(entries);
+      await log.appendAll([]);
+      const newest = (await log.list({ limit: 3 })).reverse();
+      expect(newest.map((each) => each.requestId)).to.deep.equal(['req-all-1', 'req-all-2', 'req-all-3']);
+      newest.forEach((each, index) => expect(each).to.deep.include(entries[index]));
+      expect((newest[0]?.id ?? 0n) < (newest[1]?.id ?? 0n)).to.equal(true);
+    });
+
     it('an entry appended inside a transaction that rolls back is not kept', async () => {
       const rolledBack = db().transaction(async (tx) => {
         await log.append(entry({ requestId: 'req-rolled-back' }), tx);
