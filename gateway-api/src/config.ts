@@ -97,8 +97,9 @@ export interface MqttConfig {
    */
   readonly embeddedPort: number | undefined;
   /**
-   * MQTT_CLIENT_ID: the client id of the gateway's subscription, fixed so that its persistent session (the messages
-   * not yet acknowledged) survives a reconnect or a restart. Default `wr-gateway`.
+   * MQTT_CLIENT_ID: with MQTT_URL, the client id of the gateway's subscription, fixed so that its persistent session
+   * (the messages not yet acknowledged) survives a reconnect or a restart. Default `wr-gateway`. (The embedded broker
+   * hands the items to the intake in-process: no client of the gateway's own.)
    */
   readonly clientId: string;
 }

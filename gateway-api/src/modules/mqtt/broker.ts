@@ -1,17 +1,17 @@
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { IdentityRecord } from '../../db/identity-store.js';
 import type { RateLimiter } from '../../http/rate-limit.js';
-import { evidenceFilter, isEvidenceTopic, isResultFilter } from './topics.js';
+import { startBatcher, type BatcherOptions, type Incoming } from './batcher.js';
+import { isEvidenceTopic, isResultFilter } from './topics.js';
+
+/** How long a connection's writes are held for a batch's results at most (see hold). */
+const HOLD_MAX_MS = 20;
 
 /** Who may connect and publish items: a custodian's device gateway, as for POST /v1/evidence. */
 const publisherRole = { org: 'custodian', role: 'device-gateway' } as const;
-
-/** Items remembered with their publisher until the gateway's client reads them (a bound, not a queue). */
-const REMEMBERED_PUBLISHES = 50_000;
 
 export interface EmbeddedBrokerOptions {
   /** The port on 127.0.0.1 (never another interface: a broker on a LAN is a real broker's job, MQTT_URL). */
@@ -20,47 +20,39 @@ export interface EmbeddedBrokerOptions {
   readonly resolveToken: (token: string) => Promise<IdentityRecord | undefined>;
   /** Unknown tokens allowed per client address (each costs a database look-up), as for HTTP. */
   readonly authFailures: RateLimiter;
-  /** The gateway's own client id: no device may take it (and with it the gateway's session). */
-  readonly gatewayClientId: string;
+  /** Where the items go: the readings intake, with what it needs (batcher.ts). */
+  readonly intake: Pick<BatcherOptions<Incoming>, 'readings' | 'devices' | 'audit' | 'serviceId'>;
   readonly logger: Logger;
 }
 
-/** The in-process broker: devices connect with a device-gateway token; the gateway's client with a secret of its own. */
+/**
+ * The in-process broker: devices connect with a device-gateway token, and the items they publish go straight from
+ * the broker to the intake (no client of the gateway's own in between): a PUBLISH is acknowledged only once its item
+ * has committed.
+ */
 export interface EmbeddedBroker {
   /** mqtt://127.0.0.1:{port}. */
   readonly url: string;
-  /** What the gateway's own client connects with: made at random on every start, never written anywhere. */
-  readonly gatewayCredentials: { readonly username: string; readonly password: string };
-  /** The identity that published this payload on this topic, while the broker remembers it. */
-  publisherOf(topic: string, payload: Uint8Array): string | undefined;
   /**
-   * Takes no more items: closes the listener and the devices' connections, so that what the broker still holds for
-   * the gateway can be drained before the broker (and its memory) goes.
+   * Takes no more items and no more connections; commits and acknowledges the items it has, then closes the devices'
+   * connections and the broker. What a device sent and did not see acknowledged, it sends again to the next start.
    */
-  stopIntake(): void;
-  /** Closes the listener, then the broker (its connections with it). */
   close(): Promise<void>;
 }
 
-type Principal = { readonly kind: 'gateway' } | { readonly kind: 'publisher'; readonly identityId: string };
+/** An item as the broker received it, with the connection it came on. */
+interface Published extends Incoming {
+  readonly client: Client;
+}
 
 export async function startEmbeddedBroker(options: Readonly<EmbeddedBrokerOptions>): Promise<EmbeddedBroker> {
   const { logger } = options;
-  const gatewayCredentials = { username: options.gatewayClientId, password: randomBytes(32).toString('base64url') };
-  const secret = Buffer.from(gatewayCredentials.password);
-  const principals = new WeakMap<Client, Principal>();
-  const devices = new Set<Client>();
-  const publishers = new Map<string, string>();
-  const keyOf = (topic: string, payload: Uint8Array): string => `${topic}\n${createHash('sha256').update(payload).digest('base64')}`;
+  /** The identity each connection signed in as. */
+  const principals = new WeakMap<Client, string>();
 
   const refuse = (returnCode: AuthenticateError['returnCode'], message: string): AuthenticateError => Object.assign(new Error(message), { returnCode });
-  const authenticate = async (client: Client, username: string | undefined, password: Buffer | undefined): Promise<Principal> => {
-    if (username === gatewayCredentials.username && password !== undefined && password.length === secret.length && timingSafeEqual(password, secret)) {
-      if (client.id !== options.gatewayClientId) throw refuse(4, 'the gateway connects with its own client id');
-      return { kind: 'gateway' };
-    }
-    // Nobody else takes the gateway's client id: the session it names holds the items not yet committed.
-    if (client.id === options.gatewayClientId) throw refuse(2, 'this client id is the gateway\'s');
+  /** The identity a CONNECT signs in as. */
+  const authenticate = async (client: Client, password: Buffer | undefined): Promise<string> => {
     const token = password?.toString('utf8') ?? '';
     const address = (client.conn as { remoteAddress?: string }).remoteAddress ?? 'unknown';
     const record = /^[A-Za-z0-9_-]{8,200}$/.test(token) ? await options.resolveToken(token) : undefined;
@@ -70,15 +62,14 @@ export async function startEmbeddedBroker(options: Readonly<EmbeddedBrokerOption
       throw refuse(4, 'the password must be a bearer token of a custodian device-gateway identity');
     }
     if (record.org !== publisherRole.org || record.role !== publisherRole.role) throw refuse(5, `a ${record.org} ${record.role} may not publish evidence`);
-    return { kind: 'publisher', identityId: record.id };
+    return record.id;
   };
 
   const broker = await Aedes.createBroker({
-    authenticate(client, username, password, done) {
-      authenticate(client, username, password).then(
-        (principal) => {
-          principals.set(client, principal);
-          if (principal.kind === 'publisher') devices.add(client);
+    authenticate(client, _username, password, done) {
+      authenticate(client, password).then(
+        (identityId) => {
+          principals.set(client, identityId);
           done(null, true);
         },
         (error: unknown) => {
@@ -87,27 +78,88 @@ export async function startEmbeddedBroker(options: Readonly<EmbeddedBrokerOption
         },
       );
     },
+    // Where the items enter the intake: aedes sends a QoS 1 PUBLISH's PUBACK once this calls back, and aedes takes
+    // no more packets from the connection until it has (the device's own flow control, bounded by what it sends).
     authorizePublish(client, packet, done) {
-      const principal = client === null ? undefined : principals.get(client);
-      if (principal?.kind === 'gateway') return done(null);
-      if (principal?.kind !== 'publisher' || !isEvidenceTopic(packet.topic)) return done(new Error(`publishing on ${packet.topic} is not allowed`));
-      if (publishers.size >= REMEMBERED_PUBLISHES) {
-        const oldest = publishers.keys().next();
-        if (oldest.done !== true) publishers.delete(oldest.value);
-      }
-      publishers.set(keyOf(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload), principal.identityId);
-      done(null);
+      const identityId = client === null ? undefined : principals.get(client);
+      if (client === null || identityId === undefined || !isEvidenceTopic(packet.topic)) return done(new Error(`publishing on ${packet.topic} is not allowed`));
+      // A will is published when a connection ends without a word: not something a device signed off on sending.
+      if (packet === (client as { will?: unknown }).will) return done(new Error('a will is not evidence'));
+      // Once closing, the batcher takes no more: never acknowledged, the item comes again to the next start.
+      batcher.push({
+        topic: packet.topic,
+        payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
+        responseTopic: packet.properties?.responseTopic,
+        correlationData: packet.properties?.correlationData,
+        publishedBy: identityId,
+        client,
+        acknowledge: () => {
+          if (client.closed) return;
+          // With the results before it (PUBACKs are written at once).
+          const release = hold(client);
+          done(null);
+          setImmediate(release);
+        },
+      });
     },
-    authorizeSubscribe(client, subscription, done) {
-      const principal = principals.get(client);
-      const allowed = principal?.kind === 'gateway' ? subscription.topic === evidenceFilter || isResultFilter(subscription.topic) : isResultFilter(subscription.topic);
+    authorizeSubscribe(_client, subscription, done) {
       // A refused filter gets SUBACK 0x80 (null); the connection stays up.
-      done(null, allowed ? subscription : null);
+      done(null, isResultFilter(subscription.topic) ? subscription : null);
     },
   });
-  broker.on('clientDisconnect', (client) => devices.delete(client));
+  const batcher = startBatcher<Published>({
+    ...options.intake,
+    logger,
+    publish(message, topic, payload, correlationData) {
+      const release = hold(message.client);
+      const packet = { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false, ...(correlationData === undefined ? {} : { properties: { correlationData } }) } as const;
+      broker.publish(packet, (error) => {
+        release();
+        if (error) logger.warn({ err: error, topic }, 'mqtt intake: a result was not published');
+      });
+    },
+    // Their PUBACKs were never sent: once the connection is gone, the devices send them again when they reconnect.
+    failed: (items) => {
+      for (const client of new Set(items.map((item) => item.client))) client.close();
+    },
+  });
+
+  /**
+   * Holds a connection's writes while results to it are under way, so that a batch's results and PUBACKs leave in a
+   * few writes rather than one or more each (aedes writes each delivery in a setImmediate of its own). Released when
+   * the last one has been written, or after {@link HOLD_MAX_MS} at most: a write that waits for the socket to drain
+   * would otherwise wait for the release.
+   */
+  const held = new Map<Client, { pending: number; readonly timer: NodeJS.Timeout }>();
+  function hold(client: Client): () => void {
+    const socket = client.conn as Partial<Socket>;
+    if (socket.cork === undefined || socket.uncork === undefined) return () => undefined;
+    const release = (): void => {
+      const entry = held.get(client);
+      if (entry === undefined || --entry.pending > 0) return;
+      held.delete(client);
+      clearTimeout(entry.timer);
+      socket.uncork?.();
+    };
+    const entry = held.get(client);
+    if (entry !== undefined) entry.pending++;
+    else {
+      socket.cork();
+      const timer = setTimeout(() => {
+        if (held.get(client)?.timer !== timer) return;
+        held.delete(client);
+        socket.uncork?.();
+      }, HOLD_MAX_MS);
+      held.set(client, { pending: 1, timer });
+    }
+    let released = false;
+    return () => {
+      if (!released) release();
+      released = true;
+    };
+  }
+
   const server = createServer((socket) => broker.handle(socket));
-  let listening = true;
   server.listen(options.port, '127.0.0.1');
   try {
     await once(server, 'listening');
@@ -118,17 +170,9 @@ export async function startEmbeddedBroker(options: Readonly<EmbeddedBrokerOption
   const { port } = server.address() as AddressInfo;
   return {
     url: `mqtt://127.0.0.1:${port.toString()}`,
-    gatewayCredentials,
-    publisherOf: (topic, payload) => publishers.get(keyOf(topic, payload)),
-    stopIntake() {
-      if (listening) server.close();
-      listening = false;
-      for (const client of devices) client.close();
-      devices.clear();
-    },
     async close() {
-      const closed = listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
-      listening = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await batcher.close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await closed;
     },

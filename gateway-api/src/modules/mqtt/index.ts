@@ -3,10 +3,10 @@ import { identityStore } from '../../db/identity-store.js';
 import { cachedTokenResolver } from '../../http/auth.js';
 import { tokenBucket } from '../../http/rate-limit.js';
 import { defineModule } from '../../platform/module.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
+import { startEmbeddedBroker } from './broker.js';
 import { redact, startMqttSubscriber } from './subscriber.js';
 
-export { mqttLimits, type ResultMessage } from './subscriber.js';
+export { mqttLimits, type ResultMessage } from './batcher.js';
 export { evidenceFilter, parseEvidenceTopic, resultTopic } from './topics.js';
 
 /** What the MQTT intake tells the rest of the gateway. */
@@ -34,53 +34,44 @@ const READY_TIMEOUT_MS = 5_000;
  */
 export const mqttModule = defineModule('mqtt', { migrations: [] }, async (ctx) => {
   const { url: brokerUrl, embeddedPort, clientId } = ctx.config.mqtt;
-  if (brokerUrl === undefined && embeddedPort === undefined) {
-    return {
-      api: { url: () => undefined, connected: () => false },
-      health: () => Promise.resolve({ mqtt: { status: 'not-configured' as const } }),
-    };
-  }
-  const readings = ctx.use('readings');
-  const devices = ctx.use('devices');
-  let broker: EmbeddedBroker | undefined;
-  if (brokerUrl === undefined && embeddedPort !== undefined) {
+  const intake = { readings: ctx.use('readings'), devices: ctx.use('devices'), audit: auditLog(ctx.db), serviceId: mqttServiceId };
+  if (brokerUrl === undefined) {
+    if (embeddedPort === undefined) {
+      return {
+        api: { url: () => undefined, connected: () => false },
+        health: () => Promise.resolve({ mqtt: { status: 'not-configured' as const } }),
+      };
+    }
     const tokens = cachedTokenResolver(identityStore(ctx.db));
-    broker = await startEmbeddedBroker({
+    const broker = await startEmbeddedBroker({
       port: embeddedPort,
       resolveToken: async (token) => tokens.cached(token) ?? (await tokens.resolve(token)),
       authFailures: tokenBucket(ctx.config.authFailureLimit),
-      gatewayClientId: clientId,
+      intake,
       logger: ctx.logger,
     });
+    return {
+      // The items go from the broker to the intake in this process: subscribed whenever the broker runs.
+      api: { url: () => broker.url, connected: () => true },
+      health: () => Promise.resolve({ mqtt: { status: 'up' as const, broker: 'embedded', url: broker.url, connected: true } }),
+      stop: () => broker.close(),
+    };
   }
-  const url = broker?.url ?? brokerUrl ?? '';
   const subscriber = startMqttSubscriber({
-    url,
-    client: broker
-      ? // aedes speaks MQTT 3.1.1.
-        { clientId, protocolVersion: 4, ...broker.gatewayCredentials }
-      : // MQTT 5 for the response topics; the session outlives a disconnect only with an expiry interval.
-        { clientId, protocolVersion: 5, properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: 1000 } },
-    readings,
-    devices,
-    audit: auditLog(ctx.db),
-    publisherOf: (topic, payload) => broker?.publisherOf(topic, payload),
-    serviceId: mqttServiceId,
+    url: brokerUrl,
+    // MQTT 5 for the response topics; the session outlives a disconnect only with an expiry interval.
+    client: { clientId, protocolVersion: 5, properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: 1000 } },
+    ...intake,
     logger: ctx.logger,
-    drainOnClose: broker !== undefined,
   });
-  const shown = redact(url);
+  const shown = redact(brokerUrl);
   if (!(await subscriber.ready(READY_TIMEOUT_MS))) ctx.logger.warn({ broker: shown }, 'mqtt intake: not subscribed yet; retrying in the background');
   return {
     api: { url: () => shown, connected: () => subscriber.connected() },
     health: () => {
       const connected = subscriber.connected();
-      return Promise.resolve({ mqtt: { status: connected ? ('up' as const) : ('degraded' as const), broker: broker ? 'embedded' : 'external', url: shown, connected } });
+      return Promise.resolve({ mqtt: { status: connected ? ('up' as const) : ('degraded' as const), broker: 'external', url: shown, connected } });
     },
-    async stop() {
-      broker?.stopIntake();
-      await subscriber.close();
-      await broker?.close();
-    },
+    stop: () => subscriber.close(),
   };
 });
