@@ -4,7 +4,7 @@
  * embedded broker (one item per PUBLISH at QoS 1, from 10 publishers, each a device with up to 100 PUBLISHes in
  * flight), each on a fresh gateway in its own process. MQTT is timed from the first PUBLISH to the last item's result
  * on `.../result` (so every item counted has been committed). Goal: MQTT >= 0.9x HTTP.
- * BENCH_MQTT_PROFILE=<dir> runs the MQTT gateway with --cpu-prof into that folder.
+ * BENCH_MQTT_PROFILE=<dir> / BENCH_HTTP_PROFILE=<dir> run the MQTT / HTTP gateway with --cpu-prof into that folder.
  */
 import { reservePort } from '@wr/gateway-api/testing';
 import mqtt from 'mqtt';
@@ -24,7 +24,8 @@ const GOAL_RATIO = 0.9;
 const WAREHOUSE = 'WH-BENCH';
 
 const batchReply = z.object({ data: z.object({ accepted: z.number().int(), rejected: z.number().int() }) });
-const resultReply = z.object({ status: z.string(), code: z.string().optional(), message: z.string().optional() });
+// Built once: a schema made per message would cost the client's process (which shares the machine) more than the gateway.
+const resultReply = z.object({ seq: z.number().int(), status: z.string(), code: z.string().optional(), message: z.string().optional() });
 
 async function register(gateway: GatewayProcess, devices: readonly BenchDevice[]): Promise<void> {
   for (const device of devices) {
@@ -66,6 +67,8 @@ async function overHttp(gateway: GatewayProcess, items: readonly Item[][]): Prom
 
 /** Each publisher sends its device's items in seq order, IN_FLIGHT at a time; returns per-item latencies (PUBLISH to result). */
 async function overMqtt(url: string, token: string, devices: readonly BenchDevice[], items: readonly Item[][]): Promise<Summary> {
+  // Serialised before timing, as the HTTP bodies are.
+  const serialised = items.map((own) => own.map((item) => JSON.stringify(item)));
   const clients = await Promise.all(devices.map((device) => mqtt.connectAsync(url, { clientId: `bench-${device.id}`, username: 'bench', password: token, reconnectPeriod: 0 })));
   try {
     const run = async (from: number, to: number): Promise<{ latencies: number[]; seconds: number }> => {
@@ -79,22 +82,25 @@ async function overMqtt(url: string, token: string, devices: readonly BenchDevic
           const sentAt = new Map<number, number>();
           const waiting = new Map<number, () => void>();
           client.on('message', (_topic, payload) => {
-            const result = resultReply.extend({ seq: z.number().int() }).parse(JSON.parse(payload.toString('utf8')));
+            const result = resultReply.parse(JSON.parse(payload.toString('utf8')));
             if (result.status !== 'accepted') throw new Error(`MQTT refused seq ${result.seq.toString()}: ${result.code ?? ''} ${result.message ?? ''}`);
             latencies.push(performance.now() - (sentAt.get(result.seq) ?? 0));
             waiting.get(result.seq)?.();
           });
           const topic = `wr/${WAREHOUSE}/${device.id}/evidence`;
+          const payloads = serialised[n] ?? [];
           let next = from;
           await Promise.all(
             Array.from({ length: IN_FLIGHT }, async () => {
               while (next < to) {
-                const item = own[next++];
-                if (item === undefined) return;
+                const index = next++;
+                const item = own[index];
+                const payload = payloads[index];
+                if (item === undefined || payload === undefined) return;
                 const seq = item.envelope.seq;
                 const answered = new Promise<void>((resolve) => waiting.set(seq, resolve));
                 sentAt.set(seq, performance.now());
-                await client.publishAsync(topic, JSON.stringify(item), { qos: 1 });
+                await client.publishAsync(topic, payload, { qos: 1 });
                 await answered;
                 waiting.delete(seq);
               }
@@ -114,6 +120,9 @@ async function overMqtt(url: string, token: string, devices: readonly BenchDevic
   }
 }
 
+/** Node's arguments for a CPU profile into `dir`, when one is asked for. */
+const profiled = (dir: string | undefined): string[] => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'wr-bench-mqtt-'));
   const databaseUrl = process.env.DATABASE_URL ?? '';
@@ -125,7 +134,7 @@ async function main(): Promise<void> {
   console.log(`MQTT intake benchmark — the same ${timedItems.toString()} signed items (1 reading each) over HTTP and over MQTT, fresh gateway each, in its own process`);
   console.log(`database: ${describeDatabase(databaseUrl)}; ${PUBLISHERS.toString()} devices / clients; all envelopes signed before timing\n`);
 
-  const http = await startGatewayProcess({ dataDir: join(dir, 'http'), env: { DATABASE_URL: databaseUrl }, clients: PUBLISHERS });
+  const http = await startGatewayProcess({ dataDir: join(dir, 'http'), env: { DATABASE_URL: databaseUrl }, clients: PUBLISHERS, nodeArgs: profiled(process.env.BENCH_HTTP_PROFILE) });
   let httpSummary: Summary;
   try {
     await register(http, devices);
@@ -134,7 +143,7 @@ async function main(): Promise<void> {
     await http.stop();
   }
   const mqttPort = await reservePort();
-  const broker = await startGatewayProcess({ dataDir: join(dir, 'mqtt'), env: { DATABASE_URL: databaseUrl, MQTT_PORT: String(mqttPort) }, clients: 1, nodeArgs: process.env.BENCH_MQTT_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_MQTT_PROFILE}`] : [] });
+  const broker = await startGatewayProcess({ dataDir: join(dir, 'mqtt'), env: { DATABASE_URL: databaseUrl, MQTT_PORT: String(mqttPort) }, clients: 1, nodeArgs: profiled(process.env.BENCH_MQTT_PROFILE) });
   let mqttSummary: Summary;
   try {
     await register(broker, devices);
