@@ -35,22 +35,27 @@ function memoryIntake(failing: ReadonlySet<number> = new Set()) {
   return { log, readings };
 }
 
-function harness(failing?: ReadonlySet<number>) {
+function harness(failing?: ReadonlySet<number>, writeMs?: number) {
   const { log, readings } = memoryIntake(failing);
   const acknowledged: number[] = [];
   const published: number[] = [];
   const failed: number[][] = [];
+  const written = new Set<number>();
   const batcher = startBatcher<Incoming & { readonly seq: number }>({
     readings,
     devices: { warehouses: () => Promise.resolve(new Map([['DEV-1', 'WH-1']])) },
     audit: { appendAll: () => Promise.resolve() },
     serviceId: 'service.mqtt',
     logger: pino({ level: 'silent' }),
-    publish: (message) => published.push(message.seq),
+    publish: (message) => {
+      published.push(message.seq);
+      if (writeMs === undefined) return undefined;
+      return new Promise<void>((resolve) => setTimeout(() => resolve(void written.add(message.seq)), writeMs));
+    },
     failed: (items) => failed.push(items.map((item) => item.seq)),
   });
   const push = (from: number, to: number): void => {
-    for (let seq = from; seq <= to; seq++) batcher.push({ topic, payload: payload(seq), seq, acknowledge: () => acknowledged.push(seq) });
+    for (let seq = from; seq <= to; seq++) batcher.push({ topic, payload: payload(seq), seq, acknowledge: () => acknowledged.push(writeMs === undefined || written.has(seq) ? seq : -seq) });
   };
   const settled = async (): Promise<void> => {
     while (!batcher.idle()) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -81,6 +86,15 @@ describe('The MQTT batcher', () => {
     push(201, 260);
     await settled();
     expect(acknowledged).to.deep.equal(range(1, 260));
+    await batcher.close();
+  });
+
+  it("acknowledges an item only once its result has been written, when the transport says when that is", async () => {
+    const { batcher, acknowledged, push, settled } = harness(undefined, 10);
+    push(1, 250);
+    await settled();
+    // A negative seq would be a PUBACK sent before its result was written.
+    expect(acknowledged).to.deep.equal(range(1, 250));
     await batcher.close();
   });
 

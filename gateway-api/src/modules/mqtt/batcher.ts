@@ -43,8 +43,11 @@ export interface BatcherOptions<T extends Incoming> {
   /** Who MQTT writes are submitted by when the publisher is not known. */
   readonly serviceId: string;
   readonly logger: Logger;
-  /** Publishes the result of `message` (QoS 1). */
-  publish(message: T, topic: string, payload: string, correlationData: Buffer | undefined): void;
+  /**
+   * Publishes the result of `message` (QoS 1); a promise, when given, settles once it has been written where it goes:
+   * the PUBACKs wait for it, so that a device that has its PUBACK was sent its result first.
+   */
+  publish(message: T, topic: string, payload: string, correlationData: Buffer | undefined): Promise<void> | undefined;
   /**
    * A batch did not commit: none of `items` (that batch, the ones after it, the ones still queued) was acknowledged,
    * and none will be. The transport makes their publishers send them again (drops the connections they came on).
@@ -190,10 +193,13 @@ export function startBatcher<T extends Incoming>(options: Readonly<BatcherOption
     }
     // A batch with nothing for the intake still answers after the batch before it (PUBACKs keep their order).
     await turn;
+    const written: Promise<void>[] = [];
     for (const message of batch) {
       const result = results.get(message);
-      if (result !== undefined) publishResult(message, result);
+      const sent = result === undefined ? undefined : publishResult(message, result);
+      if (sent !== undefined) written.push(sent);
     }
+    await Promise.all(written);
     logger.debug({ items: batch.length, groups: groups.size }, 'mqtt intake: batch committed');
     // In the order received, as MQTT wants PUBACKs sent.
     for (const message of batch) message.acknowledge();
@@ -223,13 +229,13 @@ export function startBatcher<T extends Incoming>(options: Readonly<BatcherOption
   }
 
   /** Publishes a result where the publisher asked for it (MQTT 5 response topic) or on its device's result topic. */
-  function publishResult(message: T, result: ResultMessage): void {
+  function publishResult(message: T, result: ResultMessage): Promise<void> | undefined {
     const asked = message.responseTopic;
     // A response topic on an evidence topic would feed the result back to the intake as an item.
     const usable = asked !== undefined && asked !== '' && parseEvidenceTopic(asked) === undefined && !/[+#]/.test(asked);
     const address = parseEvidenceTopic(message.topic);
     const topic = usable ? asked : address === undefined ? undefined : resultTopic(address);
-    if (topic !== undefined) options.publish(message, topic, JSON.stringify(result), message.correlationData);
+    return topic === undefined ? undefined : options.publish(message, topic, JSON.stringify(result), message.correlationData);
   }
 
   return {

@@ -95,7 +95,7 @@ export async function startEmbeddedBroker(options: Readonly<EmbeddedBrokerOption
         client,
         acknowledge: () => {
           if (client.closed) return;
-          // With the results before it (PUBACKs are written at once).
+          // With the results before it, which were written already (PUBACKs are written at once).
           const release = hold(client);
           done(null);
           setImmediate(release);
@@ -113,9 +113,13 @@ export async function startEmbeddedBroker(options: Readonly<EmbeddedBrokerOption
     publish(message, topic, payload, correlationData) {
       const release = hold(message.client);
       const packet = { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false, ...(correlationData === undefined ? {} : { properties: { correlationData } }) } as const;
-      broker.publish(packet, (error) => {
-        release();
-        if (error) logger.warn({ err: error, topic }, 'mqtt intake: a result was not published');
+      // Settles once aedes has written it to its subscribers (it calls back after their writes).
+      return new Promise<void>((resolve) => {
+        broker.publish(packet, (error) => {
+          release();
+          if (error) logger.warn({ err: error, topic }, 'mqtt intake: a result was not published');
+          resolve();
+        });
       });
     },
     // Their PUBACKs were never sent: once the connection is gone, the devices send them again when they reconnect.

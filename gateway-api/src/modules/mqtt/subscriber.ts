@@ -48,6 +48,8 @@ export function startMqttSubscriber(options: Readonly<MqttSubscriberOptions>): M
       client.publish(topic, payload, { qos: 1, ...(correlationData === undefined ? {} : { properties: { correlationData } }) }, (error) => {
         if (error) logger.warn({ err: error, topic }, 'mqtt intake: a result was not published');
       });
+      // mqtt.js writes on one connection in order: the PUBACKs sent after this leave after it.
+      return undefined;
     },
     failed: () => client.stream.destroy(),
   });
