@@ -138,28 +138,24 @@ export async function startEmbeddedBroker(options: Readonly<EmbeddedBrokerOption
   function hold(client: Client): () => void {
     const socket = client.conn as Partial<Socket>;
     if (socket.cork === undefined || socket.uncork === undefined) return () => undefined;
-    const release = (): void => {
-      const entry = held.get(client);
-      if (entry === undefined || --entry.pending > 0) return;
+    const unhold = (): void => {
+      clearTimeout(held.get(client)?.timer);
       held.delete(client);
-      clearTimeout(entry.timer);
       socket.uncork?.();
     };
     const entry = held.get(client);
     if (entry !== undefined) entry.pending++;
     else {
       socket.cork();
-      const timer = setTimeout(() => {
-        if (held.get(client)?.timer !== timer) return;
-        held.delete(client);
-        socket.uncork?.();
-      }, HOLD_MAX_MS);
-      held.set(client, { pending: 1, timer });
+      held.set(client, { pending: 1, timer: setTimeout(unhold, HOLD_MAX_MS) });
     }
+    const mine = held.get(client);
     let released = false;
     return () => {
-      if (!released) release();
+      // Only the hold this call took: after a timeout, a later one may hold the connection again.
+      if (released || held.get(client) !== mine || mine === undefined) return;
       released = true;
+      if (--mine.pending === 0) unhold();
     };
   }
 
