@@ -95,7 +95,10 @@ describe('the verifier core against node:crypto', () => {
       { what: 'an X25519 key', algorithm: 'Ed25519', der: spkiOf(generateKeyPairSync('x25519').publicKey), expect: 'ALGORITHM_MISMATCH' },
       { what: 'an X448 key', algorithm: 'Ed25519', der: spkiOf(generateKeyPairSync('x448').publicKey), expect: 'ALGORITHM_MISMATCH' },
       { what: 'an Ed448 key', algorithm: 'Ed25519', der: spkiOf(generateKeyPairSync('ed448').publicKey), expect: 'ALGORITHM_MISMATCH' },
-      ...(['P-384', 'secp256k1'] as const).map((curve) => ({ what: `a ${curve} key`, algorithm: 'ECDSA-P256' as const, der: spkiOf(generateKeyPairSync('ec', { namedCurve: curve }).publicKey), expect: 'ALGORITHM_MISMATCH' as const })),
+      ...(['prime192v1', 'secp224r1', 'P-384', 'secp521r1', 'secp256k1', 'brainpoolP256r1', 'brainpoolP384r1', 'brainpoolP512r1'] as const).map((curve) => ({ what: `a ${curve} key`, algorithm: 'ECDSA-P256' as const, der: spkiOf(generateKeyPairSync('ec', { namedCurve: curve }).publicKey), expect: 'ALGORITHM_MISMATCH' as const })),
+      // One byte of P-256's curve OID changed names P-192, whose points are 49 bytes: OpenSSL cannot decode this one
+      // (TEST_SEED=177933975 found it).
+      { what: 'a P-256 point under the curve OID of P-192', algorithm: 'ECDSA-P256', der: Buffer.concat([ecDer.subarray(0, 22), Buffer.of(0x01), ecDer.subarray(23)]), expect: 'PUBLIC_KEY_MALFORMED' },
       { what: 'an RSA key', algorithm: 'ECDSA-P256', der: spkiOf(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey), expect: 'ALGORITHM_MISMATCH' },
     ];
 
@@ -110,20 +113,23 @@ describe('the verifier core against node:crypto', () => {
       expect(coreKey('ECDSA-P256', p256Spki(Buffer.of(0)))).to.deep.equal({ outcome: 'PUBLIC_KEY_MALFORMED' });
     });
 
-    const seed = testSeed();
-    it(`judges Ed25519 and P-256 keys after a random single-bit or single-byte change as OpenSSL does (${replayHint(seed)})`, () => {
-      const random = prng(seed);
+    // Every value of every byte, so every bit flip too: about 35,000 keys, each judged by node:crypto and the core.
+    it('judges an Ed25519 and a P-256 key after every single-byte change as OpenSSL does', () => {
       const seen = new Set<Outcome>();
-      for (let round = 0; round < 600; round++) {
-        const [algorithm, der] = round % 2 === 0 ? (['Ed25519', edDer] as const) : (['ECDSA-P256', ecDer] as const);
-        const changed = round % 3 === 0 ? flipBit(der, random.int(der.length * 8)) : Buffer.from(der);
-        if (round % 3 !== 0) changed[random.int(changed.length)] = random.int(256);
-        const openssl = opensslKey(algorithm, changed);
-        expect(coreKey(algorithm, changed), `${algorithm} ${changed.toString('hex')}, seed ${seed}`).to.deep.equal(openssl);
-        seen.add(openssl.outcome);
+      for (const [algorithm, der] of [['Ed25519', edDer], ['ECDSA-P256', ecDer]] as const) {
+        for (let index = 0; index < der.length; index++) {
+          for (let value = 0; value < 256; value++) {
+            if (value === der[index]) continue;
+            const changed = Buffer.from(der);
+            changed[index] = value;
+            const openssl = opensslKey(algorithm, changed);
+            expect(coreKey(algorithm, changed), `${algorithm} ${changed.toString('hex')}`).to.deep.equal(openssl);
+            seen.add(openssl.outcome);
+          }
+        }
       }
-      // Changes inside an Ed25519 key leave a key that both take: the comparison saw both kinds of answer.
-      expect([...seen]).to.include.members(['OK', 'PUBLIC_KEY_MALFORMED']);
+      // Changes inside an Ed25519 key leave a key that both take, and a changed OID a key of another type.
+      expect([...seen]).to.have.members(['OK', 'PUBLIC_KEY_MALFORMED', 'ALGORITHM_MISMATCH']);
     });
   });
 

@@ -81,19 +81,31 @@ const PRIME256V1 = '1.2.840.10045.3.1.7';
 
 /**
  * Named curves of EC keys that are not P-256 but in common use (NIST P-192, P-224, P-384, P-521, secp256k1,
- * brainpool r1): such a key is another algorithm than the device's. Any other curve OID, like a corrupted P-256 one,
- * is a malformed key, as it is to OpenSSL, which knows no such curve or finds the point is not on it.
+ * brainpool r1), with the byte length of each one's field elements: such a key is another algorithm than the
+ * device's. Any other curve OID, like a corrupted P-256 one, is a malformed key, as it is to OpenSSL, which knows no
+ * such curve or finds the point is not on it.
  */
-const OTHER_NAMED_CURVES: ReadonlySet<string> = new Set([
-  '1.2.840.10045.3.1.1',
-  '1.3.132.0.33',
-  '1.3.132.0.34',
-  '1.3.132.0.35',
-  '1.3.132.0.10',
-  '1.3.36.3.3.2.8.1.1.7',
-  '1.3.36.3.3.2.8.1.1.11',
-  '1.3.36.3.3.2.8.1.1.13',
+const OTHER_NAMED_CURVES: ReadonlyMap<string, number> = new Map([
+  ['1.2.840.10045.3.1.1', 24],
+  ['1.3.132.0.33', 28],
+  ['1.3.132.0.34', 48],
+  ['1.3.132.0.35', 66],
+  ['1.3.132.0.10', 32],
+  ['1.3.36.3.3.2.8.1.1.7', 32],
+  ['1.3.36.3.3.2.8.1.1.11', 48],
+  ['1.3.36.3.3.2.8.1.1.13', 64],
 ]);
+
+/**
+ * Whether `point` is spelled as a SEC1 point of a curve whose field elements are `size` bytes: uncompressed (0x04,
+ * x, y) or compressed (0x02 or 0x03, x). OpenSSL decodes the point of a key on a curve it knows, so a point of the
+ * wrong size (a P-256 point under a corrupted curve OID that names P-192) makes the key malformed, not a key of
+ * another curve. Whether the point lies on that other curve is not asked: the key is refused either way.
+ */
+function sec1Sized(point: Uint8Array, size: number): boolean {
+  const [form] = point;
+  return (form === 0x04 && point.length === 1 + 2 * size) || ((form === 0x02 || form === 0x03) && point.length === 1 + size);
+}
 
 /**
  * Key types a SubjectPublicKeyInfo may name that are none of ours, by node:crypto's name for them
@@ -154,7 +166,9 @@ export function parseSpki(der: Uint8Array): Spki | undefined {
   } else if (oid === ID_EC_PUBLIC_KEY) {
     // Only named curves (RFC 5480 §2.1.1): explicit parameters are as good as unknown here.
     const curve = parameters?.tag === OBJECT_IDENTIFIER ? objectIdentifier(parameters.content) : undefined;
-    if (curve === undefined || (curve !== PRIME256V1 && !OTHER_NAMED_CURVES.has(curve))) return undefined;
+    if (curve === undefined) return undefined;
+    const otherSize = OTHER_NAMED_CURVES.get(curve);
+    if (curve !== PRIME256V1 && (otherSize === undefined || !sec1Sized(keyBytes, otherSize))) return undefined;
     key = { type: 'ec', curve, point: keyBytes };
   } else {
     const other = OTHER_KEY_TYPES.get(oid);
