@@ -23,7 +23,8 @@ export type OperationTag =
   | 'Alarms'
   | 'Work orders'
   | 'Events'
-  | 'Webhooks';
+  | 'Webhooks'
+  | 'Session';
 
 /** The methods an operation may have. GET and DELETE take no body; POST and PUT take JSON (or bytes). */
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
@@ -76,7 +77,8 @@ export type ResponseDoc = z.ZodType | { readonly component: string };
 /** A success response documented as a whole (JSON Schema), for the few whose body is not `{data}`. */
 export interface DocumentedResponse {
   readonly description: string;
-  readonly schema: Readonly<Record<string, unknown>>;
+  /** A zod schema (its named parts become components, as a `response` does) or a JSON Schema as it is. */
+  readonly schema: Readonly<Record<string, unknown>> | z.ZodType;
   /** Default application/json. */
   readonly contentType?: string;
   readonly example?: unknown;

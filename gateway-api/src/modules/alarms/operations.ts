@@ -1,6 +1,7 @@
 import { idParams } from '../../http/fields.js';
 import { defineOperation } from '../../http/operation.js';
 import { anyKnownCaller } from '@wr/chaincode/roles';
+import { z } from 'zod';
 import { custodian } from '../access.js';
 import type { Alarms } from './alarms.js';
 import * as schemas from './schemas.js';
@@ -19,11 +20,8 @@ export const operations = [
     response: schemas.alarmList,
     documentedResponse: {
       description: 'a page of alarms in id order; `next` is the `after` of the next page',
-      schema: {
-        type: 'object',
-        properties: { data: { $ref: '#/components/schemas/AlarmList' }, next: { type: ['string', 'null'] } },
-        example: { data: [schemas.exampleAlarm], next: null },
-      },
+      schema: z.object({ data: schemas.alarmList, next: z.string().nullable() }),
+      example: { data: [schemas.exampleAlarm], next: null },
     },
     successStatus: 200,
     run: async ({ query, caller }, alarms) => {

@@ -244,6 +244,7 @@ export const listReceipts = operation({
     description: 'a page; `next` is the `after` of the next page, `asOfBlock` the last ledger block projected',
     schema: {
       type: 'object',
+      required: ['data', 'next', 'asOfBlock'],
       properties: {
         data: { type: 'array', items: { $ref: '#/components/schemas/Receipt' } },
         next: { type: ['string', 'null'] },

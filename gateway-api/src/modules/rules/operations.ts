@@ -1,4 +1,5 @@
 import { anyKnownCaller } from '@wr/chaincode/roles';
+import { z } from 'zod';
 import { emptyBody, idParams } from '../../http/fields.js';
 import { defineOperation } from '../../http/operation.js';
 import { custodian } from '../access.js';
@@ -43,11 +44,8 @@ export const operations = [
     response: schemas.ruleList,
     documentedResponse: {
       description: 'a page of rules; `next` is the `after` of the next page',
-      schema: {
-        type: 'object',
-        properties: { data: { $ref: '#/components/schemas/RuleList' }, next: { type: ['string', 'null'] } },
-        example: { data: [schemas.exampleRule], next: null },
-      },
+      schema: z.object({ data: schemas.ruleList, next: z.string().nullable() }),
+      example: { data: [schemas.exampleRule], next: null },
     },
     successStatus: 200,
     run: async ({ query, caller }, { rules }) => {
