@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.data/**', 'scripts/*.cjs', 'eslint.config.js', 'anchor/bin/*.js'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.data/**', 'scripts/*.cjs', 'eslint.config.js', 'anchor/bin/*.js', 'gateway-api/console/src/api/schema.d.ts', 'gateway-api/console/scripts/*.mjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

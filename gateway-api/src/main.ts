@@ -9,9 +9,11 @@ import { openDatabase } from './db/database.js';
 import { idempotencyStore } from './db/idempotency-store.js';
 import { identityStore, type IdentityStore } from './db/identity-store.js';
 import { createApp } from './http/app.js';
+import { serve } from './http/operation.js';
+import { sessionOperations } from './http/session.js';
 import { createMetrics } from './http/observability.js';
 import { openDevCa, type DevCa } from './identity/dev-ca.js';
-import { devCaEnrolment, ensureDevIdentities, ensureIdentity, mspOf, type Enrolment } from './identity/dev-identities.js';
+import { demoIdentities, devCaEnrolment, ensureDevIdentities, ensureIdentity, mspOf, type Enrolment } from './identity/dev-identities.js';
 import { fileWallet } from './identity/wallet.js';
 import { EmbeddedLedger } from './ledger/embedded/index.js';
 import { FabricLedger, loadConnectionBundle } from './ledger/fabric/fabric-ledger.js';
@@ -127,7 +129,9 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     const app = createApp({
       logger,
       metrics: createMetrics(),
-      operations: started.operations,
+      operations: [...started.operations, ...serve(sessionOperations, undefined)],
+      // People sign in as these; the device gateway's is a service identity that no one uses the console as.
+      devIdentities: devTokens && demoIdentities.flatMap((spec) => { const token = devTokens[spec.id]; return token === undefined || spec.role === 'device-gateway' ? [] : [{ ...spec, token }]; }),
       identities,
       wallet,
       idempotency: idempotencyStore(db),

@@ -6,6 +6,8 @@ import type { IdentityStore } from '../db/identity-store.js';
 import type { Wallet } from '../identity/wallet.js';
 import type { HealthCheck } from '../platform/module.js';
 import { apiPage } from './api-page.js';
+import { consoleSite, defaultConsoleDir } from './console-site.js';
+import type { DevIdentity } from './dev-identities.js';
 import { authenticate } from './auth.js';
 import { requestObservability, type Metrics } from './observability.js';
 import { openApiDocument } from './openapi.js';
@@ -29,6 +31,10 @@ export interface AppDependencies {
   readonly authFailureLimit: { readonly burst: number; readonly perSecond: number };
   /** Base URL the OpenAPI document names as its server. */
   readonly publicUrl: () => string;
+  /** The demo identities and their tokens (embedded dev defaults), listed on the console's sign-in page; else none. */
+  readonly devIdentities?: readonly DevIdentity[] | undefined;
+  /** Where the built console is (default: the console workspace's dist folder). */
+  readonly consoleDir?: string;
 }
 
 /** The HTTP application: thin routes over the ledger, one error handler, problem+json everywhere. */
@@ -57,6 +63,14 @@ export function createApp(deps: AppDependencies): Express {
     res.json(document);
   });
   app.use(apiPage());
+  app.get('/v1/dev-identities', (_req, res, next) => {
+    res.locals.route = 'GET /v1/dev-identities';
+    if (deps.devIdentities === undefined) {
+      next(new ApiError(404, 'DEV_IDENTITIES_OFF', 'demo identities exist only on embedded dev defaults (DEV_IDENTITIES); sign in with a token'));
+      return;
+    }
+    res.json({ data: deps.devIdentities });
+  });
 
   app.use('/v1', requireJsonBody(routes.takesBinaryBody), express.json({ limit: deps.bodyLimitBytes, strict: true, type: isJson }));
   app.use('/v1', authenticate(deps.identities, deps.wallet, tokenBucket(deps.rateLimit), tokenBucket(deps.authFailureLimit)));
@@ -70,6 +84,7 @@ export function createApp(deps: AppDependencies): Express {
       onAuditFailure: (error) => deps.logger.error({ err: error }, 'audit log write failed'),
     }),
   );
+  app.use(consoleSite(deps.consoleDir ?? defaultConsoleDir));
   app.use((req, res, next) => {
     const allowed = routes.allowedMethods(req.path);
     if (allowed.length > 0) {

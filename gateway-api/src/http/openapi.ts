@@ -2,6 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { componentExamples } from './component-examples.js';
+import { devIdentity, devIdentityExample } from './dev-identities.js';
 import { emptyBody } from './fields.js';
 import { takesBody, type Operation, type ResponseDoc } from './operation.js';
 import { eventCatalogue, eventExamples, eventTypes } from '../modules/events/catalogue.js';
@@ -124,6 +125,26 @@ export function openApiDocument(operations: readonly Operation<unknown>[], serve
       },
     });
   }
+
+  // Outside the operations table: it needs no token (it hands out the demo ones), and exists on embedded dev defaults only.
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/dev-identities',
+    operationId: 'listDevIdentities',
+    summary: 'The demo identities and their tokens, for the console\'s sign-in page (embedded dev defaults only)',
+    description:
+      'No token needed. Answers 404 DEV_IDENTITIES_OFF unless the gateway runs with DEV_IDENTITIES (the default with the embedded ledger). ' +
+      'The same tokens are in DATA_DIR/dev-tokens.json and printed by `npm start`; the device gateway\'s service identity is not listed.',
+    tags: ['Session'],
+    security: [],
+    responses: {
+      '200': {
+        description: 'the demo identities',
+        content: { 'application/json': { schema: z.object({ data: z.array(devIdentity) }), example: { data: [devIdentityExample] } } },
+      },
+      ...problems([404]),
+    },
+  });
 
   // Every event type, as the body a webhook subscriber receives (GET /v1/events carries the same JSON as `data`).
   for (const type of eventTypes) {

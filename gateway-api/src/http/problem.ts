@@ -21,7 +21,9 @@ export type HttpProblemCode =
   | 'INVALID_HEADER'
   | 'INTERNAL_ERROR'
   | 'DATABASE_UNAVAILABLE'
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  | 'DEV_IDENTITIES_OFF'
+  | 'CONSOLE_NOT_BUILT';
 
 export type ProblemCode = HttpProblemCode | LedgerErrorCode | EvidenceErrorCode | WorkOrderErrorCode;
 

@@ -3,6 +3,8 @@ import { deviceOperations } from './devices/index.js';
 import { documentOperations } from './documents/index.js';
 import { eventOperations } from './events/index.js';
 import type { Operation } from '../http/operation.js';
+import { sessionOperations } from '../http/session.js';
+import { listReceipts, operations as receiptOperations } from './receipts/operations.js';
 import { leafOperations } from './leaves/index.js';
 import { readingOperations } from './readings/index.js';
 import { alarmOperations } from './alarms/index.js';
@@ -36,3 +38,6 @@ export const gatewayOperations: readonly Operation[] = [
   ...eventOperations,
   ...webhookOperations,
 ];
+
+/** Every operation the gateway serves, as the OpenAPI document lists them (GET /openapi.json, `npm run openapi`). */
+export const everyOperation: readonly Operation[] = [...receiptOperations, listReceipts, ...gatewayOperations, ...sessionOperations];

@@ -1,0 +1,101 @@
+import { App as AntApp, Button, ConfigProvider, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
+import enUS from 'antd/locale/en_US';
+import zhCN from 'antd/locale/zh_CN';
+import { useCallback, useEffect, useState } from 'react';
+import { api, token, unwrap, type Session } from './api/client';
+import { useI18n, type MessageKey } from './i18n';
+import { LotsPage } from './pages/Lots';
+import { ReceiptsPage } from './pages/Receipts';
+import { SignIn } from './pages/SignIn';
+import { mayRegisterLots } from './lifecycle';
+
+type Page = 'receipts' | 'lots';
+
+const pageOfPath = (path: string): Page => (path.startsWith('/lots') ? 'lots' : 'receipts');
+
+export function App() {
+  const { language, t } = useI18n();
+  return (
+    <ConfigProvider locale={language === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#1f5fa8' } }}>
+      <AntApp>
+        <title>{t('app.title')}</title>
+        <Shell />
+      </AntApp>
+    </ConfigProvider>
+  );
+}
+
+function Shell() {
+  const { t, language, setLanguage } = useI18n();
+  const [session, setSession] = useState<Session | null | undefined>(token.get() === null ? null : undefined);
+  const [page, setPage] = useState<Page>(pageOfPath(window.location.pathname));
+
+  const signIn = useCallback(async (value: string): Promise<void> => {
+    token.set(value);
+    try {
+      setSession((await unwrap(api.GET('/v1/session'))).data);
+    } catch (error) {
+      token.clear();
+      throw error;
+    }
+  }, []);
+  const signOut = useCallback(() => {
+    token.clear();
+    setSession(null);
+  }, []);
+
+  useEffect(() => {
+    const stored = token.get();
+    if (stored !== null) signIn(stored).catch(() => setSession(null));
+  }, [signIn]);
+  useEffect(() => {
+    const onPop = () => setPage(pageOfPath(window.location.pathname));
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+
+  const go = (next: Page) => {
+    window.history.pushState(null, '', next === 'receipts' ? '/' : `/${next}`);
+    setPage(next);
+  };
+  const languageButton = (
+    <Button autoInsertSpace={false} onClick={() => setLanguage(language === 'zh' ? 'en' : 'zh')} aria-label={`${t('language.label')}: ${t('language.switch')}`} data-testid="language">
+      {t('language.switch')}
+    </Button>
+  );
+
+  if (session === undefined) return <Spin fullscreen />;
+  if (session === null) return <SignIn onSignIn={signIn} languageButton={languageButton} />;
+
+  const items: { key: Page; label: string }[] = [{ key: 'receipts', label: t('nav.receipts') }];
+  if (mayRegisterLots(session)) items.push({ key: 'lots', label: t('nav.lots') });
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 16, background: '#0f2f57' }}>
+        <Typography.Title level={1} style={{ color: '#fff', margin: 0, fontSize: 18, whiteSpace: 'nowrap' }}>
+          {t('app.title')}
+        </Typography.Title>
+        <Menu
+          theme="dark"
+          mode="horizontal"
+          selectedKeys={[page]}
+          items={items}
+          onClick={({ key }) => go(key as Page)}
+          style={{ flex: 1, minWidth: 0, background: 'transparent' }}
+        />
+        <Space>
+          <Tag color="blue" data-testid="identity">
+            {t(`org.${session.org}` as MessageKey)} · {t(`role.${session.role}` as MessageKey)} · {session.id}
+          </Tag>
+          {languageButton}
+          <Button onClick={signOut} data-testid="sign-out">
+            {t('signOut')}
+          </Button>
+        </Space>
+      </Layout.Header>
+      <Layout.Content style={{ padding: 24 }}>
+        <main>{page === 'lots' && mayRegisterLots(session) ? <LotsPage session={session} /> : <ReceiptsPage session={session} />}</main>
+      </Layout.Content>
+    </Layout>
+  );
+}

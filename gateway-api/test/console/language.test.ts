@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { testDatabases } from '../support/postgres.js';
+import { screenshotDir, useBrowser, watchErrors } from './browser.js';
+
+const dictionary = (language: string): Record<string, string> =>
+  JSON.parse(readFileSync(new URL(`../../../console/src/i18n/${language}.json`, import.meta.url), 'utf8')) as Record<string, string>;
+const en = dictionary('en');
+const zh = dictionary('zh');
+const placeholders = (text: string): string[] => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1] ?? '').sort();
+
+describe("the console's dictionaries", () => {
+  it('have the same keys in Chinese and English, none empty, with the same placeholders', () => {
+    expect(Object.keys(zh).sort()).to.deep.equal(Object.keys(en).sort());
+    for (const key of Object.keys(en)) {
+      expect(en[key]?.trim(), `en ${key}`).to.not.equal('');
+      expect(zh[key]?.trim(), `zh ${key}`).to.not.equal('');
+      expect(placeholders(zh[key] ?? ''), `placeholders of ${key}`).to.deep.equal(placeholders(en[key] ?? ''));
+    }
+  });
+
+  it('translate every label: a Chinese text differs from its English one unless it is a code, a number or a dash', () => {
+    const same = Object.keys(en).filter((key) => en[key] === zh[key] && !/^[—\-\d\s]*$/.test(en[key] ?? ''));
+    expect(same).to.deep.equal([]);
+  });
+});
+
+const target = (await testDatabases()).at(-1);
+
+describe('the console in a real browser: switching language', function () {
+  this.timeout(120_000);
+  const browser = useBrowser();
+  let gateway: TestGateway;
+  let page: Page;
+  let errors: string[];
+
+  before(async function () {
+    this.timeout(120_000);
+    if (target === undefined) throw new Error('no test database');
+    gateway = await startTestGateway(target);
+    page = await (await browser().newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } })).newPage();
+    errors = watchErrors(page);
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await page?.context().close();
+    await gateway?.close();
+    await target?.cleanup();
+  });
+
+  /** The page's visible text holds no dictionary key and, in Chinese, none of the English texts that have a translation. */
+  async function expectTranslated(language: 'zh' | 'en'): Promise<void> {
+    const text = await page.locator('body').innerText();
+    expect(text.match(/\b(app|signIn|org|role|nav|receipts|field|status|tx|receipt|action|lots|form|problem|language|session)\.[A-Za-z_.-]+/g) ?? [], 'keys shown as text').to.deep.equal([]);
+    if (language === 'en') {
+      // No Chinese at all, but for the button that switches to it.
+      expect(text.replaceAll(en['language.switch'] ?? '', '').match(/[\u3400-\u9fff]+/g) ?? [], 'Chinese on the English page').to.deep.equal([]);
+      return;
+    }
+    // English texts that have a translation, long enough not to be a code or a name that both languages share.
+    const english = Object.entries(en).filter(([key, value]) => value !== zh[key] && value.length >= 6 && !value.includes('{') && text.includes(value));
+    expect(english.map(([key]) => key), 'English texts on the Chinese page').to.deep.equal([]);
+  }
+
+  for (const [id, title] of [
+    ['custodian.clerk', 'lots'],
+    ['lender.officer', 'receipts'],
+  ] as const) {
+    it(`shows the sign-in page and the ${title} page of ${id} wholly in Chinese, then wholly in English, then in Chinese again`, async () => {
+      await page.goto(`${gateway.url}/`);
+      const signOut = page.getByTestId('sign-out');
+      await Promise.race([signOut.waitFor(), page.getByTestId(`demo-${id}`).waitFor()]);
+      if (await signOut.isVisible()) await signOut.click();
+      await page.getByTestId(`demo-${id}`).waitFor();
+      if ((await page.locator('html').getAttribute('lang')) !== 'zh-CN') await page.getByTestId('language').click();
+      await page.locator('html[lang="zh-CN"]').waitFor({ state: 'attached' });
+      await expectTranslated('zh');
+      await page.getByTestId(`demo-${id}`).click();
+      await page.getByTestId('identity').waitFor();
+      if (title === 'lots') await page.getByRole('menuitem', { name: '货物批次' }).click();
+      await expectTranslated('zh');
+      await page.screenshot({ path: `${screenshotDir}${title}.zh.png`, fullPage: true });
+      await page.getByTestId('language').click();
+      await page.getByRole('menuitem', { name: title === 'lots' ? 'Lots' : 'Receipts' }).waitFor();
+      await expectTranslated('en');
+      await page.getByTestId('language').click();
+      await page.getByRole('menuitem', { name: title === 'lots' ? '货物批次' : '仓单' }).waitFor();
+      await expectTranslated('zh');
+      expect(errors).to.deep.equal([]);
+    });
+  }
+});

@@ -1,0 +1,163 @@
+import { expect } from 'chai';
+import type { Page } from 'playwright-core';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { testDatabases } from '../support/postgres.js';
+import { screenshotDir, useBrowser, watchErrors } from './browser.js';
+
+// The real PostgreSQL when the machine has one (as CI does), else PGlite.
+const target = (await testDatabases()).at(-1);
+
+describe('the console in a real browser: the whole receipt story, each step as the identity whose step it is', function () {
+  this.timeout(120_000);
+  const browser = useBrowser();
+  let gateway: TestGateway;
+  let page: Page;
+  let errors: string[];
+  const suffix = Date.now().toString(36);
+  const lotId = `LOT-UI-${suffix}`;
+  const receiptId = `WR-UI-${suffix}`;
+
+  before(async function () {
+    this.timeout(120_000);
+    if (target === undefined) throw new Error('no test database');
+    gateway = await startTestGateway(target);
+    const context = await browser().newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    errors = watchErrors(page);
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await page?.context().close();
+    await gateway?.close();
+    await target?.cleanup();
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await page.screenshot({ path: `${screenshotDir}failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`, fullPage: true });
+    expect(errors, 'errors the page reported').to.deep.equal([]);
+  });
+
+  /** Signs out whoever is signed in, then signs in as a demo identity from the sign-in page's list. */
+  async function signInAs(id: string): Promise<void> {
+    await page.goto(`${gateway.url}/`);
+    const signOut = page.getByTestId('sign-out');
+    await Promise.race([signOut.waitFor(), page.getByTestId(`demo-${id}`).waitFor()]);
+    if (await signOut.isVisible()) await signOut.click();
+    await page.getByTestId(`demo-${id}`).click();
+    await page.getByTestId('identity').filter({ hasText: id }).waitFor();
+  }
+
+  async function apiReceipt(who: string, id: string): Promise<{ status: string; quantity: string; children: string[] }> {
+    const reply = await gateway.request(who, 'GET', `/v1/receipts/${id}`);
+    expect(reply.status, reply.text).to.equal(200);
+    return (reply.body as { data: { status: string; quantity: string; children: string[] } }).data;
+  }
+
+  /** Opens a receipt's drawer from the receipts table. */
+  async function openReceipt(id: string): Promise<void> {
+    await page.getByTestId(`open-${id}`).click();
+    await page.getByTestId('receipt-detail').waitFor();
+  }
+
+  /**
+   * Runs an action from the open receipt's drawer, filling its form, and waits for the receipt to show `status`, or
+   * with `status` null for the console to say the receipt is no longer the caller's to see.
+   */
+  async function act(tx: string, fields: Readonly<Record<string, string>>, status: string | null): Promise<void> {
+    await page.getByTestId(`action-${tx}`).click();
+    for (const [name, value] of Object.entries(fields)) await page.getByTestId(`field-${name}`).fill(value);
+    await page.getByTestId('submit-action').click();
+    if (status === null) await page.getByText('is no longer visible to you').waitFor();
+    else await page.locator(`[data-testid="receipt-detail"][data-status="${status}"]`).waitFor();
+  }
+
+  it('the clerk registers a lot and drafts a receipt on it, from the lots page', async () => {
+    await signInAs('custodian.clerk');
+    await page.getByRole('menuitem', { name: 'Lots' }).click();
+    const lot = { id: lotId, warehouseId: 'WH-UI-01', location: 'Hall 3, row 12', commodity: 'aluminium ingot A00', unit: 't', quantity: '1000' };
+    for (const [name, value] of Object.entries(lot)) await page.getByTestId(`lot-${name}`).fill(value);
+    await page.getByTestId('lot-submit').click();
+    await page.getByText(`Lot ${lotId} registered`).waitFor();
+    const draft = { id: receiptId, lotId, owner: 'alice', quantity: '500' };
+    for (const [name, value] of Object.entries(draft)) await page.getByTestId(`draft-${name}`).fill(value);
+    await page.getByTestId('draft-submit').click();
+    await page.getByText('Draft receipt: done').waitFor();
+    expect((await apiReceipt('custodian.clerk', receiptId)).status).to.equal('DRAFT');
+    await page.screenshot({ path: `${screenshotDir}lots.en.png`, fullPage: true });
+  });
+
+  it('shows a refusal with its code: the clerk drafting more than the lot holds gets OVER_ISSUE, and nothing is written', async () => {
+    const draft = { id: `${receiptId}-X`, lotId, owner: 'alice', quantity: '600' };
+    for (const [name, value] of Object.entries(draft)) await page.getByTestId(`draft-${name}`).fill(value);
+    await page.getByTestId('draft-submit').click();
+    const problem = page.getByTestId('problem');
+    await problem.waitFor();
+    expect(await problem.getAttribute('data-code')).to.equal('OVER_ISSUE');
+    expect(await problem.innerText()).to.include('OVER_ISSUE').and.include('More than the lot holds');
+    expect((await gateway.request('custodian.clerk', 'GET', `/v1/receipts/${receiptId}-X`)).status).to.equal(404);
+  });
+
+  it('the supervisor confirms the draft (the clerk who drafted it is offered no Confirm: it is a supervisor step)', async () => {
+    await page.getByRole('menuitem', { name: 'Receipts' }).click();
+    await openReceipt(receiptId);
+    expect(await page.getByTestId('action-ConfirmReceipt').count(), 'Confirm for the clerk').to.equal(0);
+    await signInAs('custodian.supervisor');
+    await openReceipt(receiptId);
+    await act('ConfirmReceipt', {}, 'ISSUED');
+    expect((await apiReceipt('custodian.supervisor', receiptId)).status).to.equal('ISSUED');
+  });
+
+  it('the owner requests a pledge to the bank', async () => {
+    await signInAs('borrower.alice');
+    await openReceipt(receiptId);
+    await act('RequestPledge', { loanReference: `LOAN-${suffix}`, loanAmount: '2000000' }, 'PLEDGE_REQUESTED');
+    expect((await apiReceipt('borrower.alice', receiptId)).status).to.equal('PLEDGE_REQUESTED');
+  });
+
+  it('the credit officer accepts it', async () => {
+    await signInAs('lender.officer');
+    await openReceipt(receiptId);
+    await act('AcceptPledge', {}, 'PLEDGED');
+    expect((await apiReceipt('lender.officer', receiptId)).status).to.equal('PLEDGED');
+    await page.screenshot({ path: `${screenshotDir}receipt.en.png`, fullPage: true });
+  });
+
+  it('an auditor sees the receipt and no action buttons', async () => {
+    await signInAs('custodian.auditor');
+    await openReceipt(receiptId);
+    await page.getByTestId('no-actions').waitFor();
+    expect(await page.locator('[data-testid^="action-"]').count()).to.equal(0);
+  });
+
+  let released = '';
+  it('the officer releases part of the pledge: the receipt splits into a released part and a part still pledged', async () => {
+    await signInAs('lender.officer');
+    await openReceipt(receiptId);
+    // The split parent is the custodian's and the owner's to see, no longer the lender's: the drawer closes.
+    await act('ReleasePledge', { quantity: '200' }, null);
+    expect((await gateway.request('lender.officer', 'GET', `/v1/receipts/${receiptId}`)).status).to.equal(404);
+    const parent = await apiReceipt('borrower.alice', receiptId);
+    expect(parent.status).to.equal('SPLIT');
+    const [first = '', second = ''] = parent.children;
+    const parts = [await apiReceipt('borrower.alice', first), await apiReceipt('borrower.alice', second)];
+    expect(parts.map((part) => [part.status, part.quantity])).to.deep.equal([
+      ['ISSUED', '200'],
+      ['PLEDGED', '300'],
+    ]);
+    released = first;
+  });
+
+  it('the owner asks to withdraw the released part', async () => {
+    await signInAs('borrower.alice');
+    await openReceipt(released);
+    await act('RequestWithdrawal', {}, 'WITHDRAWAL_REQUESTED');
+    expect((await apiReceipt('borrower.alice', released)).status).to.equal('WITHDRAWAL_REQUESTED');
+  });
+
+  it('the supervisor confirms its delivery', async () => {
+    await signInAs('custodian.supervisor');
+    await openReceipt(released);
+    await act('ConfirmDelivery', {}, 'DELIVERED');
+    expect((await apiReceipt('custodian.supervisor', released)).status).to.equal('DELIVERED');
+    await page.screenshot({ path: `${screenshotDir}receipts.en.png`, fullPage: true });
+  });
+});
