@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { defaultConsoleDir } from '../../src/http/console-site.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { testDatabases } from '../support/postgres.js';
 
 /** Debian's chromium (or CHROMIUM_PATH); playwright-core drives it and downloads nothing. */
 function chromiumPath(): string | undefined {
@@ -54,4 +56,51 @@ export function watchErrors(page: Page): string[] {
     if (message.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text())) errors.push(`console: ${message.text()}`);
   });
   return errors;
+}
+
+/** What a console suite works with: a real gateway, one page of the browser on it, and the errors the page reported. */
+export interface ConsoleSuite {
+  readonly gateway: TestGateway;
+  readonly page: Page;
+  readonly errors: string[];
+}
+
+/**
+ * A real gateway (on real PostgreSQL when the machine has it, as CI does, else PGlite) and a browser page in
+ * `locale`, for the suite's tests; both are stopped after them.
+ */
+export function useConsole(locale: string): () => ConsoleSuite {
+  const browser = useBrowser();
+  let suite: ConsoleSuite | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  before(async function () {
+    this.timeout(120_000);
+    const target = (await testDatabases()).at(-1);
+    if (target === undefined) throw new Error('no test database');
+    const gateway = await startTestGateway(target);
+    const page = await (await browser().newContext({ locale, viewport: { width: 1280, height: 900 } })).newPage();
+    suite = { gateway, page, errors: watchErrors(page) };
+    cleanup = async () => {
+      await page.context().close();
+      await gateway.close();
+      await target.cleanup();
+    };
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await cleanup?.();
+  });
+  return () => {
+    if (suite === undefined) throw new Error('the console suite is not running');
+    return suite;
+  };
+}
+
+/** Opens the console, signs out whoever is signed in, and waits on the sign-in page until `id`'s demo entry shows. */
+export async function openSignIn({ gateway, page }: ConsoleSuite, id: string): Promise<void> {
+  await page.goto(`${gateway.url}/`);
+  const signOut = page.getByTestId('sign-out');
+  await Promise.race([signOut.waitFor(), page.getByTestId(`demo-${id}`).waitFor()]);
+  if (await signOut.isVisible()) await signOut.click();
+  await page.getByTestId(`demo-${id}`).waitFor();
 }

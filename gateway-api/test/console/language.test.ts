@@ -1,9 +1,6 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import type { Page } from 'playwright-core';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { testDatabases } from '../support/postgres.js';
-import { screenshotDir, useBrowser, watchErrors } from './browser.js';
+import { openSignIn, screenshotDir, useConsole } from './browser.js';
 
 const dictionary = (language: string): Record<string, string> =>
   JSON.parse(readFileSync(new URL(`../../../console/src/i18n/${language}.json`, import.meta.url), 'utf8')) as Record<string, string>;
@@ -27,32 +24,13 @@ describe("the console's dictionaries", () => {
   });
 });
 
-const target = (await testDatabases()).at(-1);
-
 describe('the console in a real browser: switching language', function () {
   this.timeout(120_000);
-  const browser = useBrowser();
-  let gateway: TestGateway;
-  let page: Page;
-  let errors: string[];
-
-  before(async function () {
-    this.timeout(120_000);
-    if (target === undefined) throw new Error('no test database');
-    gateway = await startTestGateway(target);
-    page = await (await browser().newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } })).newPage();
-    errors = watchErrors(page);
-  });
-  after(async function () {
-    this.timeout(60_000);
-    await page?.context().close();
-    await gateway?.close();
-    await target?.cleanup();
-  });
+  const suite = useConsole('zh-CN');
 
   /** The page's visible text holds no dictionary key and, in Chinese, none of the English texts that have a translation. */
   async function expectTranslated(language: 'zh' | 'en'): Promise<void> {
-    const text = await page.locator('body').innerText();
+    const text = await suite().page.locator('body').innerText();
     expect(text.match(/\b(app|signIn|org|role|nav|receipts|field|status|tx|receipt|action|lots|form|problem|language|session)\.[A-Za-z_.-]+/g) ?? [], 'keys shown as text').to.deep.equal([]);
     if (language === 'en') {
       // No Chinese at all, but for the button that switches to it.
@@ -69,11 +47,8 @@ describe('the console in a real browser: switching language', function () {
     ['lender.officer', 'receipts'],
   ] as const) {
     it(`shows the sign-in page and the ${title} page of ${id} wholly in Chinese, then wholly in English, then in Chinese again`, async () => {
-      await page.goto(`${gateway.url}/`);
-      const signOut = page.getByTestId('sign-out');
-      await Promise.race([signOut.waitFor(), page.getByTestId(`demo-${id}`).waitFor()]);
-      if (await signOut.isVisible()) await signOut.click();
-      await page.getByTestId(`demo-${id}`).waitFor();
+      const { page, errors } = suite();
+      await openSignIn(suite(), id);
       if ((await page.locator('html').getAttribute('lang')) !== 'zh-CN') await page.getByTestId('language').click();
       await page.locator('html[lang="zh-CN"]').waitFor({ state: 'attached' });
       await expectTranslated('zh');

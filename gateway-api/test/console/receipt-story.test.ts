@@ -1,47 +1,27 @@
 import { expect } from 'chai';
-import type { Page } from 'playwright-core';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { testDatabases } from '../support/postgres.js';
-import { screenshotDir, useBrowser, watchErrors } from './browser.js';
-
-// The real PostgreSQL when the machine has one (as CI does), else PGlite.
-const target = (await testDatabases()).at(-1);
+import { openSignIn, screenshotDir, useConsole } from './browser.js';
 
 describe('the console in a real browser: the whole receipt story, each step as the identity whose step it is', function () {
   this.timeout(120_000);
-  const browser = useBrowser();
-  let gateway: TestGateway;
-  let page: Page;
-  let errors: string[];
+  const suite = useConsole('en-GB');
   const suffix = Date.now().toString(36);
   const lotId = `LOT-UI-${suffix}`;
   const receiptId = `WR-UI-${suffix}`;
+  // Read in each test, once the suite's before hook has started them.
+  let gateway: ReturnType<typeof suite>['gateway'];
+  let page: ReturnType<typeof suite>['page'];
+  beforeEach(() => {
+    ({ gateway, page } = suite());
+  });
 
-  before(async function () {
-    this.timeout(120_000);
-    if (target === undefined) throw new Error('no test database');
-    gateway = await startTestGateway(target);
-    const context = await browser().newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    errors = watchErrors(page);
-  });
-  after(async function () {
-    this.timeout(60_000);
-    await page?.context().close();
-    await gateway?.close();
-    await target?.cleanup();
-  });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') await page.screenshot({ path: `${screenshotDir}failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`, fullPage: true });
-    expect(errors, 'errors the page reported').to.deep.equal([]);
+    expect(suite().errors, 'errors the page reported').to.deep.equal([]);
   });
 
-  /** Signs out whoever is signed in, then signs in as a demo identity from the sign-in page's list. */
+  /** Signs in as a demo identity from the sign-in page's list. */
   async function signInAs(id: string): Promise<void> {
-    await page.goto(`${gateway.url}/`);
-    const signOut = page.getByTestId('sign-out');
-    await Promise.race([signOut.waitFor(), page.getByTestId(`demo-${id}`).waitFor()]);
-    if (await signOut.isVisible()) await signOut.click();
+    await openSignIn(suite(), id);
     await page.getByTestId(`demo-${id}`).click();
     await page.getByTestId('identity').filter({ hasText: id }).waitFor();
   }
