@@ -131,9 +131,28 @@ function send(response: ServerResponse, status: number, body: unknown): void {
   response.end(text);
 }
 
+/**
+ * CORS for browsers (the verification page, opened from the gateway or from disk): the endpoint only reads a public
+ * chain and takes no credentials, so any origin may read it. Private Network Access lets a page that is not on
+ * loopback reach it too.
+ */
+function allowBrowsers(request: IncomingMessage, response: ServerResponse): boolean {
+  response.setHeader('access-control-allow-origin', '*');
+  if (request.method !== 'OPTIONS') return false;
+  response.writeHead(204, {
+    'access-control-allow-methods': 'POST',
+    'access-control-allow-headers': 'content-type',
+    'access-control-allow-private-network': 'true',
+    'access-control-max-age': '600',
+  });
+  response.end();
+  return true;
+}
+
 async function handle(provider: Eip1193Provider, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (allowBrowsers(request, response)) return;
   if (request.method !== 'POST') {
-    response.setHeader('allow', 'POST');
+    response.setHeader('allow', 'POST, OPTIONS');
     send(response, 405, errorReply(null, -32600, 'use POST'));
     return;
   }

@@ -60,6 +60,9 @@ export interface Check {
   readonly reason: ReasonCode;
   readonly required: boolean;
   readonly detail: string;
+  /** For the checks that compare two values, the one this verifier computed and the one the bundle claims (hex). */
+  readonly computed?: string;
+  readonly claimed?: string;
 }
 
 /** `ok` is true iff every required check is VALID. */
@@ -78,9 +81,10 @@ export interface VerifyOptions {
   readonly timeoutMs?: number;
 }
 
-type Outcome = Pick<Check, 'status' | 'reason' | 'detail'>;
-const valid = (detail: string): Outcome => ({ status: 'VALID', reason: 'OK', detail });
-const invalid = (reason: ReasonCode, detail: string): Outcome => ({ status: 'INVALID', reason, detail });
+type Outcome = Pick<Check, 'status' | 'reason' | 'detail' | 'computed' | 'claimed'>;
+type Compared = Pick<Check, 'computed' | 'claimed'>;
+const valid = (detail: string, compared: Compared = {}): Outcome => ({ status: 'VALID', reason: 'OK', detail, ...compared });
+const invalid = (reason: ReasonCode, detail: string, compared: Compared = {}): Outcome => ({ status: 'INVALID', reason, detail, ...compared });
 
 // Each check parses only the sections it reads, so that a malformed section spoils only the checks that need it.
 const signatureInput = z.object({ evidence: bundleSections.evidence, device: bundleSections.device });
@@ -198,8 +202,9 @@ function checkLeafHash(input: unknown): Outcome {
   const parsed = leafInput.safeParse(input);
   if (!parsed.success) return malformed(parsed.error);
   const computed = leafHashOfRecord(parsed.data.evidence.record);
-  if (computed !== parsed.data.leaf.hash) return invalid('LEAF_HASH_MISMATCH', `SHA-256(0x00 || JCS(record)) is ${computed}, leaf.hash is ${parsed.data.leaf.hash}`);
-  return valid(`SHA-256(0x00 || JCS(record)) = ${computed}`);
+  const compared = { computed, claimed: parsed.data.leaf.hash };
+  if (computed !== parsed.data.leaf.hash) return invalid('LEAF_HASH_MISMATCH', `SHA-256(0x00 || JCS(record)) is ${computed}, leaf.hash is ${parsed.data.leaf.hash}`, compared);
+  return valid(`SHA-256(0x00 || JCS(record)) = ${computed}`, compared);
 }
 
 function checkInclusion(input: unknown): Outcome {
@@ -212,10 +217,14 @@ function checkInclusion(input: unknown): Outcome {
     verifyInclusion(leaf.index, proof.treeSize, fromHex(leaf.hash), proof.path.map((hash) => fromHex(hash)), fromHex(checkpoint.root));
   } catch (error) {
     if (error instanceof ProofLengthError) return invalid('PROOF_LENGTH_MISMATCH', error.message);
-    if (error instanceof RootMismatchError) return invalid('ROOT_MISMATCH', `the path leads to ${toHex(error.calculatedRoot)}, checkpoint.root is ${checkpoint.root}`);
+    if (error instanceof RootMismatchError) {
+      const computed = toHex(error.calculatedRoot);
+      return invalid('ROOT_MISMATCH', `the path leads to ${computed}, checkpoint.root is ${checkpoint.root}`, { computed, claimed: checkpoint.root });
+    }
     throw error;
   }
-  return valid(`leaf ${leaf.index} of ${proof.treeSize}, ${proof.path.length} path hash(es), root ${checkpoint.root}`);
+  // verifyInclusion returns only when the path leads to the claimed root.
+  return valid(`leaf ${leaf.index} of ${proof.treeSize}, ${proof.path.length} path hash(es), root ${checkpoint.root}`, { computed: checkpoint.root, claimed: checkpoint.root });
 }
 
 function checkCheckpointHash(input: unknown): Outcome {
@@ -223,11 +232,12 @@ function checkCheckpointHash(input: unknown): Outcome {
   if (!parsed.success) return malformed(parsed.error);
   const { checkpoint } = parsed.data;
   const computed = checkpointHash(checkpoint);
-  if (computed !== checkpoint.hash) return invalid('CHECKPOINT_HASH_MISMATCH', `SHA-256(JCS(checkpoint without hash)) is ${computed}, checkpoint.hash is ${checkpoint.hash}`);
+  const compared = { computed, claimed: checkpoint.hash };
+  if (computed !== checkpoint.hash) return invalid('CHECKPOINT_HASH_MISMATCH', `SHA-256(JCS(checkpoint without hash)) is ${computed}, checkpoint.hash is ${checkpoint.hash}`, compared);
   if (checkpoint.seq === 0 && (checkpoint.prevHash !== ZERO_HASH || checkpoint.firstLeafIndex !== 0)) {
     return invalid('GENESIS_MISMATCH', 'checkpoint 0 must have prevHash 0x00…00 (32 zero bytes) and firstLeafIndex 0');
   }
-  return valid(`checkpoint ${checkpoint.seq} hashes to ${computed}`);
+  return valid(`checkpoint ${checkpoint.seq} hashes to ${computed}`, compared);
 }
 
 async function checkChain(input: unknown, options: VerifyOptions): Promise<Outcome> {

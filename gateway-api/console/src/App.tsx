@@ -7,6 +7,7 @@ import { useI18n, type MessageKey } from './i18n';
 import { LotsPage } from './pages/Lots';
 import { ReceiptsPage } from './pages/Receipts';
 import { SignIn } from './pages/SignIn';
+import { VerifyLinks } from './pages/VerifyLinks';
 import { mayRegisterLots } from './lifecycle';
 
 type Page = 'receipts' | 'lots';
@@ -84,6 +85,7 @@ function Shell() {
           style={{ flex: 1, minWidth: 0, background: 'transparent' }}
         />
         <Space>
+          <VerifyLinks />
           <Tag color="blue" data-testid="identity">
             {t(`org.${session.org}` as MessageKey)} · {t(`role.${session.role}` as MessageKey)} · {session.id}
           </Tag>

@@ -29,6 +29,18 @@ export function consoleSite(dir: string): Router {
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
+  // The verification page is one file with its script inline (so that it also works opened from disk), and it reads
+  // the chain from whatever JSON-RPC endpoint the person names; it loads nothing else, from us or anyone.
+  const verifySecurity = [
+    "default-src 'none'",
+    "script-src 'unsafe-inline'",
+    "style-src 'unsafe-inline'",
+    'img-src data:',
+    'connect-src http: https:',
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
   // Named by their content's hash: a new build has new names, so a year's caching never serves a stale one.
   router.use(
     '/assets',
@@ -47,11 +59,19 @@ export function consoleSite(dir: string): Router {
       return;
     }
     res.locals.route = name === 'verify.html' ? 'GET /verify' : 'GET /';
-    res.setHeader('Content-Security-Policy', contentSecurity);
+    res.setHeader('Content-Security-Policy', name === 'verify.html' ? verifySecurity : contentSecurity);
     res.setHeader('X-Frame-Options', 'DENY');
     res.sendFile(page(name), { headers: { 'Cache-Control': 'no-cache' } });
   });
-  // The build's other top-level files (the downloadable verification page, icons).
-  router.use(express.static(dir, { index: false, maxAge: 0 }));
+  // The verification page to keep: the same file, downloaded.
+  router.get('/wr-verify.html', (_req, res, next) => {
+    res.locals.route = 'GET /wr-verify.html';
+    if (!existsSync(page('verify.html'))) {
+      next(new ApiError(503, 'CONSOLE_NOT_BUILT', `the console is not built in ${dir}: run npm run build`));
+      return;
+    }
+    res.setHeader('Content-Security-Policy', verifySecurity);
+    res.download(page('verify.html'), 'wr-verify.html', { headers: { 'Cache-Control': 'no-cache' } });
+  });
   return router;
 }

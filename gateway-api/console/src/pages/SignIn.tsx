@@ -3,6 +3,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { api, type DevIdentity } from '../api/client';
 import { useI18n, type MessageKey } from '../i18n';
 import { ProblemAlert } from './Problem';
+import { VerifyLinks } from './VerifyLinks';
 
 /** Sign-in with a bearer token; on embedded dev defaults, one click per demo identity. */
 export function SignIn({ onSignIn, languageButton }: { readonly onSignIn: (token: string) => Promise<void>; readonly languageButton: ReactNode }) {
@@ -41,7 +42,10 @@ export function SignIn({ onSignIn, languageButton }: { readonly onSignIn: (token
             </Typography.Title>
             <Typography.Text type="secondary">{t('app.subtitle')}</Typography.Text>
           </div>
-          {languageButton}
+          <Space>
+            <VerifyLinks dark={false} />
+            {languageButton}
+          </Space>
         </Space>
         <Card title={<h2 style={{ margin: 0, fontSize: 16 }}>{t('signIn.title')}</h2>}>
           <Form layout="vertical" onFinish={(values: { token: string }) => void submit(values.token)} requiredMark={false}>
