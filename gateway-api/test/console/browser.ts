@@ -69,7 +69,7 @@ export interface ConsoleSuite {
  * A real gateway (on real PostgreSQL when the machine has it, as CI does, else PGlite) and a browser page in
  * `locale`, for the suite's tests; both are stopped after them.
  */
-export function useConsole(locale: string): () => ConsoleSuite {
+export function useConsole(locale: string, contextOptions: { readonly bypassCSP?: boolean } = {}): () => ConsoleSuite {
   const browser = useBrowser();
   let suite: ConsoleSuite | undefined;
   let cleanup: (() => Promise<void>) | undefined;
@@ -78,7 +78,7 @@ export function useConsole(locale: string): () => ConsoleSuite {
     const target = (await testDatabases()).at(-1);
     if (target === undefined) throw new Error('no test database');
     const gateway = await startTestGateway(target);
-    const page = await (await browser().newContext({ locale, viewport: { width: 1280, height: 900 } })).newPage();
+    const page = await (await browser().newContext({ locale, viewport: { width: 1280, height: 900 }, ...contextOptions })).newPage();
     suite = { gateway, page, errors: watchErrors(page) };
     cleanup = async () => {
       await page.context().close();

@@ -15,6 +15,7 @@ describe('the console in a real browser: the whole receipt story, each step as t
   });
 
   afterEach(async function () {
+    if (this.currentTest?.state === 'failed') console.log(`      the page showed: ${(await page.locator('body').innerText()).slice(0, 2000)}`);
     if (this.currentTest?.state === 'failed') await page.screenshot({ path: `${screenshotDir}failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`, fullPage: true });
     expect(suite().errors, 'errors the page reported').to.deep.equal([]);
   });
@@ -46,8 +47,14 @@ describe('the console in a real browser: the whole receipt story, each step as t
     await page.getByTestId(`action-${tx}`).click();
     for (const [name, value] of Object.entries(fields)) await page.getByTestId(`field-${name}`).fill(value);
     await page.getByTestId('submit-action').click();
-    if (status === null) await page.getByText('is no longer visible to you').waitFor();
-    else await page.locator(`[data-testid="receipt-detail"][data-status="${status}"]`).waitFor();
+    const done = status === null ? page.getByText('is no longer visible to you') : page.locator(`[data-testid="receipt-detail"][data-status="${status}"]`);
+    const problem = page.getByTestId('problem');
+    // Whichever comes first: the outcome, or a refusal (whose text then says what went wrong).
+    const outcome = await Promise.race([
+      done.waitFor().then(() => 'done', (error: unknown) => `no outcome: ${String(error)}`),
+      problem.waitFor().then(async () => `refused: ${await problem.innerText()}`, () => 'no refusal either'),
+    ]);
+    expect(outcome, tx).to.equal('done');
   }
 
   it('the clerk registers a lot and drafts a receipt on it, from the lots page', async () => {
