@@ -4,13 +4,15 @@ import zhCN from 'antd/locale/zh_CN';
 import { useCallback, useEffect, useState } from 'react';
 import { api, token, unwrap, type Session } from './api/client';
 import { useI18n, type MessageKey } from './i18n';
+import { DevicesPage } from './pages/Devices';
 import { LotsPage } from './pages/Lots';
 import { ReceiptsPage } from './pages/Receipts';
 import { SignIn } from './pages/SignIn';
 import { VerifyLinks } from './pages/VerifyLinks';
+import { tone } from './pages/tags';
 import { mayRegisterLots } from './lifecycle';
 
-type Page = 'receipts' | 'lots';
+type Page = 'receipts' | 'lots' | 'devices';
 
 /**
  * The house colours, with antd's lighter greys for secondary and placeholder text darkened to meet WCAG AA contrast
@@ -20,6 +22,8 @@ const theme = {
   token: {
     colorPrimary: '#1f5fa8',
     colorLink: '#1f5fa8',
+    colorLinkHover: '#174a86',
+    colorLinkActive: '#123a6a',
     colorTextSecondary: '#4d4d4d',
     colorTextTertiary: '#4d4d4d',
     colorTextDescription: '#4d4d4d',
@@ -27,7 +31,7 @@ const theme = {
   },
 };
 
-const pageOfPath = (path: string): Page => (path.startsWith('/lots') ? 'lots' : 'receipts');
+const pageOfPath = (path: string): Page => (path.startsWith('/lots') ? 'lots' : path.startsWith('/devices') ? 'devices' : 'receipts');
 
 export function App() {
   const { language, t } = useI18n();
@@ -85,6 +89,8 @@ function Shell() {
 
   const items: { key: Page; label: string }[] = [{ key: 'receipts', label: t('nav.receipts') }];
   if (mayRegisterLots(session)) items.push({ key: 'lots', label: t('nav.lots') });
+  // Devices and their readings are the custodian's (the API's own rule: GET /v1/devices is for its roles).
+  if (session.org === 'custodian') items.push({ key: 'devices', label: t('nav.devices') });
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 16, background: '#0f2f57' }}>
@@ -101,7 +107,7 @@ function Shell() {
         />
         <Space>
           <VerifyLinks />
-          <Tag color="blue" data-testid="identity">
+          <Tag style={tone.blue} data-testid="identity">
             {t(`org.${session.org}` as MessageKey)} · {t(`role.${session.role}` as MessageKey)} · {session.id}
           </Tag>
           {languageButton}
@@ -111,7 +117,15 @@ function Shell() {
         </Space>
       </Layout.Header>
       <Layout.Content style={{ padding: 24 }}>
-        <main>{page === 'lots' && mayRegisterLots(session) ? <LotsPage session={session} /> : <ReceiptsPage session={session} />}</main>
+        <main>
+          {page === 'lots' && mayRegisterLots(session) ? (
+            <LotsPage session={session} />
+          ) : page === 'devices' && session.org === 'custodian' ? (
+            <DevicesPage />
+          ) : (
+            <ReceiptsPage session={session} />
+          )}
+        </main>
       </Layout.Content>
     </Layout>
   );

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { defaultConsoleDir } from '../../src/http/console-site.js';
+import { TestDevice } from '../evidence/devices.js';
 import { openSignIn, useConsole } from './browser.js';
 
 const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -43,6 +44,10 @@ describe('the console and the verification page have no serious or critical acce
     const lot = { id: 'LOT-A11Y-1', warehouseId: 'WH-A11Y', location: 'A1', commodity: 'copper cathode', unit: 't', quantity: '100' };
     expect((await gateway.request('custodian.clerk', 'POST', '/v1/lots', { body: lot })).status).to.equal(201);
     expect((await gateway.request('custodian.clerk', 'POST', '/v1/receipts', { body: { id: 'WR-A11Y-1', lotId: lot.id, owner: 'alice', quantity: '40' } })).status).to.equal(201);
+    const device = new TestDevice('TEMP-A11Y-1', 'Ed25519');
+    expect((await gateway.request('custodian.supervisor', 'POST', '/v1/devices', { body: device.registration('WH-A11Y') })).status).to.equal(201);
+    const items = [1, 2, 3].map((seq) => device.item(seq, { ts: new Date(Date.now() - (4 - seq) * 60_000).toISOString() }));
+    expect((await gateway.request('custodian.device-gateway', 'POST', '/v1/evidence', { body: { items } })).status).to.equal(200);
   });
 
   const pages: readonly [string, (page: Page) => Promise<void>][] = [
@@ -74,6 +79,7 @@ describe('the console and the verification page have no serious or critical acce
     [
       "a receipt's drawer",
       async (page) => {
+        // The clerk's drawer: a draft it may cancel.
         await page.getByRole('menuitem', { name: '仓单' }).click();
         await page.getByTestId('open-WR-A11Y-1').click();
         await page.getByTestId('receipt-detail').waitFor();
@@ -87,13 +93,20 @@ describe('the console and the verification page have no serious or critical acce
       },
     ],
     [
-      'the English receipts page',
+      "the devices page, with a device's chart",
       async (page) => {
-        // Out of the action's form, then out of the drawer.
         await page.keyboard.press('Escape');
         await page.getByTestId('field-reason').waitFor({ state: 'detached' });
         await page.keyboard.press('Escape');
         await page.getByTestId('receipt-detail').waitFor({ state: 'detached' });
+        await page.getByRole('menuitem', { name: '设备' }).click();
+        await page.getByTestId('device-TEMP-A11Y-1').click();
+        await page.getByTestId('series-chart').locator('canvas').waitFor();
+      },
+    ],
+    [
+      'the English receipts page',
+      async (page) => {
         await page.getByTestId('language').click();
         await page.getByRole('menuitem', { name: 'Receipts' }).click();
         await page.getByRole('heading', { name: 'Warehouse receipts' }).waitFor();

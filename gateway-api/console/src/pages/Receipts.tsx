@@ -8,23 +8,24 @@ import { useI18n, type MessageKey } from '../i18n';
 import { allowedActions } from '../lifecycle';
 import { fieldRules } from './fields';
 import { ProblemAlert } from './Problem';
+import { tone } from './tags';
 
-const statusColour: Readonly<Record<ReceiptStatus, string>> = {
-  DRAFT: 'default',
+const statusTone: Readonly<Record<ReceiptStatus, keyof typeof tone>> = {
+  DRAFT: 'neutral',
   ISSUED: 'green',
   PLEDGE_REQUESTED: 'gold',
   PLEDGED: 'blue',
   DEFAULTED: 'red',
   WITHDRAWAL_REQUESTED: 'purple',
-  CANCELLED: 'default',
-  DELIVERED: 'default',
-  SPLIT: 'default',
+  CANCELLED: 'neutral',
+  DELIVERED: 'neutral',
+  SPLIT: 'neutral',
 };
 
 export function StatusTag({ status }: { readonly status: ReceiptStatus }) {
   const { t } = useI18n();
   return (
-    <Tag color={statusColour[status]} data-status={status}>
+    <Tag style={tone[statusTone[status]]} data-status={status}>
       {t(`status.${status}`)}
     </Tag>
   );

@@ -18,6 +18,8 @@ export interface Devices {
   deactivate(id: string, context: WriteContext): Promise<DeviceRecord>;
   /** DEVICE_NOT_FOUND when there is none. */
   get(id: string): Promise<DeviceRecord>;
+  /** A page of devices in id order (of one warehouse if given), and the `after` of the next page (null at the end). */
+  list(query: { readonly warehouseId?: string | undefined; readonly after?: string | undefined; readonly limit: number }): Promise<{ items: DeviceRecord[]; next: string | null }>;
   /** The warehouse of each device named (one query); unknown devices are absent. */
   warehouses(ids: readonly string[]): Promise<Map<string, string>>;
   /** The parsed keys of the devices named (one query); unknown devices are absent. */
@@ -89,6 +91,13 @@ export function devices(db: Database): Devices {
       const device = await store.get(id);
       if (device === undefined) throw new EvidenceError('DEVICE_NOT_FOUND', `no device ${id}`);
       return device;
+    },
+
+    async list(query) {
+      // One more than asked for says whether there is a next page.
+      const rows = await store.list({ ...query, limit: query.limit + 1 });
+      const items = rows.slice(0, query.limit);
+      return { items, next: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
     },
 
     async warehouses(ids) {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { emptyBody, idParams } from '../../http/fields.js';
 import { defineOperation } from '../../http/operation.js';
 import { custodian, custodianRoles } from '../access.js';
@@ -55,6 +55,27 @@ export const operations = [
     audit: 'RegisterDevice',
     successStatus: 201,
     run: async ({ body, write }, { devices }) => ({ data: deviceView(await devices.register(body, write), undefined) }),
+  }),
+  operation({
+    operationId: 'listDevices',
+    method: 'get',
+    path: '/v1/devices',
+    summary: 'Registered devices in id order, of one warehouse if asked, a page at a time, each with its current placement',
+    tag: 'Devices',
+    allowed: custodianRoles,
+    query: schemas.deviceListQuery,
+    response: z.array(schemas.device),
+    documentedResponse: {
+      description: 'a page of devices; `next` is the `after` of the next page',
+      schema: z.object({ data: z.array(schemas.device), next: z.string().nullable() }),
+      example: { data: [schemas.exampleDevice], next: null },
+    },
+    successStatus: 200,
+    run: async ({ query }, { devices }) => {
+      const page = await devices.list(query);
+      const placements = await devices.currentPlacements(page.items.map((device) => device.id));
+      return { data: page.items.map((device) => deviceView(device, placements.get(device.id))), extra: { next: page.next } };
+    },
   }),
   operation({
     operationId: 'getDevice',

@@ -40,6 +40,25 @@ export const placement = z
 
 export const placementList = z.array(placement).openapi('DevicePlacementList', { example: [examplePlacement] });
 
+export const deviceListQuery = z.strictObject({
+  warehouseId: refId.optional().openapi({ description: "only this warehouse's devices" }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  after: z.string().min(1).max(256).optional().openapi({ description: 'the `next` of the page before' }),
+});
+
+export const exampleDevice = {
+  id: 'TEMP-QD-03-01',
+  warehouseId: 'WH-QINGDAO-01',
+  kind: 'temperature',
+  algorithm: 'Ed25519' as const,
+  publicKey: examplePem,
+  active: true,
+  createdBy: 'custodian.supervisor',
+  createdAt: '2026-11-01T02:00:00.000Z',
+  deactivatedAt: null,
+  placement: examplePlacement,
+};
+
 export const device = z
   .object({
     id: z.string(),
@@ -53,18 +72,5 @@ export const device = z
     deactivatedAt: z.string().nullable(),
     placement: placement.nullable().openapi({ description: 'where the device is now; null until it is placed' }),
   })
-  .openapi('Device', {
-    example: {
-      id: 'TEMP-QD-03-01',
-      warehouseId: 'WH-QINGDAO-01',
-      kind: 'temperature',
-      algorithm: 'Ed25519',
-      publicKey: examplePem,
-      active: true,
-      createdBy: 'custodian.supervisor',
-      createdAt: '2026-11-01T02:00:00.000Z',
-      deactivatedAt: null,
-      placement: examplePlacement,
-    },
-  });
+  .openapi('Device', { example: exampleDevice });
 

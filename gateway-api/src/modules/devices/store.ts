@@ -24,6 +24,8 @@ export interface DeviceStore {
   /** DEVICE_EXISTS if the id is taken. */
   insert(device: Omit<DeviceRecord, 'active' | 'createdAt' | 'deactivatedAt'>): Promise<DeviceRecord>;
   get(id: string): Promise<DeviceRecord | undefined>;
+  /** Devices in id order after `after`, of one warehouse if given; `limit` of them. */
+  list(query: { readonly warehouseId?: string | undefined; readonly after?: string | undefined; readonly limit: number }): Promise<DeviceRecord[]>;
   many(ids: readonly string[]): Promise<Map<string, DeviceRecord>>;
   /** Deactivates a device (under its row lock); an inactive one stays as it is. Undefined if unknown. */
   deactivate(id: string, by: string): Promise<DeviceRecord | undefined>;
@@ -100,6 +102,16 @@ export function deviceStore(db: Queryable): DeviceStore {
     },
 
     get,
+
+    async list({ warehouseId, after, limit }) {
+      return parseRows(
+        deviceRow,
+        await db.query(
+          `SELECT ${columns} FROM devices WHERE ($1::text IS NULL OR warehouse_id = $1) AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+          [warehouseId ?? null, after ?? null, limit],
+        ),
+      );
+    },
 
     async many(ids) {
       const rows = parseRows(deviceRow, await db.query(`SELECT ${columns} FROM devices WHERE id = ANY($1::text[])`, [[...ids]]));
