@@ -29,7 +29,41 @@ CREATE TRIGGER evidence_reading_series AFTER INSERT ON evidence
   REFERENCING NEW TABLE AS inserted
   FOR EACH STATEMENT EXECUTE FUNCTION reading_series_append();
 
--- The readings stored before this migration.
+-- Each series summed up per minute and per hour, so that a chart over weeks or months reads a few thousand rows
+-- instead of millions: count, sum, min and max combine across the slots a chart asks for. A statement trigger on
+-- reading_series keeps them in the statement that adds the values. Rows are upserted in key order, so that two
+-- batches adding to the same slots take their row locks in the same order and cannot deadlock.
+CREATE TABLE reading_series_rollup (
+  device_id text COLLATE "C" NOT NULL,
+  kind text COLLATE "C" NOT NULL,
+  -- The slot's width in seconds: 60 or 3600.
+  width integer NOT NULL CHECK (width IN (60, 3600)),
+  slot timestamptz NOT NULL,
+  count bigint NOT NULL,
+  sum double precision NOT NULL,
+  min double precision NOT NULL,
+  max double precision NOT NULL,
+  PRIMARY KEY (device_id, kind, width, slot)
+);
+
+CREATE FUNCTION reading_series_roll_up() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO reading_series_rollup AS r (device_id, kind, width, slot, count, sum, min, max)
+  SELECT device_id, kind, w.width, to_timestamp(floor(extract(epoch FROM ts) / w.width) * w.width), count(*), sum(value), min(value), max(value)
+  FROM added, (VALUES (60), (3600)) AS w (width)
+  GROUP BY 1, 2, 3, 4
+  ORDER BY 1, 2, 3, 4
+  ON CONFLICT (device_id, kind, width, slot) DO UPDATE
+    SET count = r.count + excluded.count, sum = r.sum + excluded.sum, min = least(r.min, excluded.min), max = greatest(r.max, excluded.max);
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER reading_series_rollup AFTER INSERT ON reading_series
+  REFERENCING NEW TABLE AS added
+  FOR EACH STATEMENT EXECUTE FUNCTION reading_series_roll_up();
+
+-- The readings stored before this migration (the rollup trigger sums them up as they go in).
 INSERT INTO reading_series (device_id, kind, ts, value, leaf_index)
 SELECT e.device_id, r ->> 'kind', (e.record -> 'envelope' ->> 'ts')::timestamptz, (r ->> 'value')::double precision, e.leaf_index
 FROM evidence e, jsonb_array_elements(e.record -> 'envelope' -> 'readings') AS r

@@ -54,6 +54,23 @@ for (const target of await testDatabases()) {
       ]);
     });
 
+    it('reads slots of an hour or more from the hourly sums, with the same counts and extremes', async () => {
+      const to = new Date(start + 2 * 86_400_000);
+      const reply = await get('custodian.clerk', `kind=temperature&from=${new Date(start - 2 * 86_400_000).toISOString()}&to=${to.toISOString()}&buckets=16`);
+      const { data } = series.parse(reply.body);
+      // 4 days in 16 slots: 6 hours each, from a whole hour.
+      expect(data.bucketSeconds).to.equal(6 * 3600);
+      expect(new Date(data.from).getTime() % 3_600_000).to.equal(0);
+      const counted = data.buckets.reduce((sum, bucket) => sum + bucket.count, 0);
+      expect([counted, Math.min(...data.buckets.map((b) => b.min)), Math.max(...data.buckets.map((b) => b.max))]).to.deep.equal([5, 4, 9.5]);
+    });
+
+    it('moves `from` back to a whole minute when slots come from the per-minute sums, and says so', async () => {
+      const { data } = series.parse((await get('custodian.clerk', `kind=temperature&from=${at(30)}&to=${at(330)}&buckets=5`)).body);
+      expect([data.from, data.bucketSeconds]).to.deep.equal([at(0), 60]);
+      expect(data.buckets[0]).to.deep.equal({ start: at(0), count: 3, min: 4, max: 9.5, avg: 6 });
+    });
+
     it('keeps to the kind asked for and to [from, to), and holds only numeric values', async () => {
       const humidity = series.parse((await get('custodian.clerk', `kind=humidity&from=${at(0)}&to=${at(300)}&buckets=1`)).body).data;
       expect(humidity.buckets.map((bucket) => [bucket.count, bucket.min])).to.deep.equal([[1, 71]]);

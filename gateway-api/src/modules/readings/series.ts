@@ -27,31 +27,48 @@ export interface ReadingSeries {
 
 const bucketRow = z.object({ slot: int8Number, count: int8Number, min: z.number(), max: z.number(), avg: z.number() });
 
+/** The widths, in seconds, that reading_series_rollup sums readings up in, widest first. */
+const ROLLUP_WIDTHS = [3600, 60] as const;
+
 /**
  * The min/max downsampling of one series: each slot keeps its extremes, so an excursion shorter than a slot still
- * shows (a mean or a sample would hide it), in one GROUP BY over an index-only scan of reading_series_chart.
+ * shows (a mean or a sample would hide it). Slots of a minute or more are read from the per-minute or per-hour sums
+ * (reading_series_rollup), so a chart over months reads thousands of rows, not millions; their width is then a whole
+ * number of minutes or hours and `from` is moved back to a whole one, so that every slot is made of whole sums. Shorter
+ * slots are counted from the values themselves (an index-only scan of reading_series_chart).
  */
 export async function readingSeries(db: Queryable, query: { deviceId: string; kind: string; from: Date; to: Date; buckets: number }): Promise<ReadingSeries> {
-  const spanMs = query.to.getTime() - query.from.getTime();
-  // Whole milliseconds per slot, at least one.
-  const slotMs = Math.max(1, Math.ceil(spanMs / query.buckets));
+  const wantedMs = Math.max(1, Math.ceil((query.to.getTime() - query.from.getTime()) / query.buckets));
+  const width = ROLLUP_WIDTHS.find((seconds) => seconds * 1000 <= wantedMs);
+  const widthMs = (width ?? 0) * 1000;
+  const slotMs = width === undefined ? wantedMs : Math.ceil(wantedMs / widthMs) * widthMs;
+  const origin = width === undefined ? query.from.getTime() : Math.floor(query.from.getTime() / widthMs) * widthMs;
   const rows = parseRows(
     bucketRow,
-    await db.query(
-      `SELECT floor((extract(epoch FROM ts) * 1000 - $3::float8) / $5::float8)::bigint AS slot,
-              count(*) AS count, min(value) AS min, max(value) AS max, avg(value) AS avg
-       FROM reading_series
-       WHERE device_id = $1 AND kind = $2 AND ts >= to_timestamp($3::float8 / 1000) AND ts < to_timestamp($4::float8 / 1000)
-       GROUP BY slot ORDER BY slot`,
-      [query.deviceId, query.kind, query.from.getTime(), query.to.getTime(), slotMs],
-    ),
+    width === undefined
+      ? await db.query(
+          `SELECT floor((extract(epoch FROM ts) * 1000 - $3::float8) / $5::float8)::bigint AS slot,
+                  count(*) AS count, min(value) AS min, max(value) AS max, avg(value) AS avg
+           FROM reading_series
+           WHERE device_id = $1 AND kind = $2 AND ts >= to_timestamp($3::float8 / 1000) AND ts < to_timestamp($4::float8 / 1000)
+           GROUP BY 1 ORDER BY 1`,
+          [query.deviceId, query.kind, origin, query.to.getTime(), slotMs],
+        )
+      : await db.query(
+          `SELECT floor((extract(epoch FROM slot) * 1000 - $3::float8) / $5::float8)::bigint AS slot,
+                  sum(count)::bigint AS count, min(min) AS min, max(max) AS max, sum(sum) / sum(count) AS avg
+           FROM reading_series_rollup
+           WHERE device_id = $1 AND kind = $2 AND width = $6 AND slot >= to_timestamp($3::float8 / 1000) AND slot < to_timestamp($4::float8 / 1000)
+           GROUP BY 1 ORDER BY 1`,
+          [query.deviceId, query.kind, origin, query.to.getTime(), slotMs, width],
+        ),
   );
   return {
     deviceId: query.deviceId,
     kind: query.kind,
-    from: query.from.toISOString(),
+    from: new Date(origin).toISOString(),
     to: query.to.toISOString(),
     bucketSeconds: slotMs / 1000,
-    buckets: rows.map((row) => ({ start: new Date(query.from.getTime() + row.slot * slotMs).toISOString(), count: row.count, min: row.min, max: row.max, avg: row.avg })),
+    buckets: rows.map((row) => ({ start: new Date(origin + row.slot * slotMs).toISOString(), count: row.count, min: row.min, max: row.max, avg: row.avg })),
   };
 }
