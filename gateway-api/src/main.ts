@@ -18,7 +18,7 @@ import { fileWallet } from './identity/wallet.js';
 import { EmbeddedLedger } from './ledger/embedded/index.js';
 import { FabricLedger, loadConnectionBundle } from './ledger/fabric/fabric-ledger.js';
 import type { Identity, LedgerPort } from './ledger/port.js';
-import { alarmsModule, anchoringModule, devicesModule, documentsModule, eventsModule, leavesModule, mqttModule, readingsModule, receiptsModule, rulesModule, webhooksModule, workOrdersModule } from './modules/index.js';
+import { alarmsModule, anchoringModule, dashboardModule, devicesModule, documentsModule, eventsModule, leavesModule, mqttModule, readingsModule, receiptsModule, rulesModule, webhooksModule, workOrdersModule } from './modules/index.js';
 import { projectorSpec } from './modules/receipts/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { startModules, type GatewayModule, type HealthCheck, type InfrastructureHealth, type ModuleApis } from './platform/module.js';
@@ -53,7 +53,7 @@ export interface Gateway {
  * The gateway's capabilities, in start order: each may use those before it (events first: the others write to its
  * outbox; readings and documents append to the leaves; MQTT feeds the readings intake; anchoring cuts checkpoints over
  * them and reads devices for bundles; work orders read the receipts projection and the evidence table for visibility
- * and attachments; webhooks, last, read only the outbox). They stop in reverse.
+ * and attachments; webhooks read only the outbox; the dashboard, last, only reads the others' tables). They stop in reverse.
  */
 export const defaultModules: readonly GatewayModule[] = [
   eventsModule,
@@ -68,6 +68,7 @@ export const defaultModules: readonly GatewayModule[] = [
   alarmsModule,
   rulesModule,
   webhooksModule,
+  dashboardModule,
 ];
 
 export interface GatewayOptions {

@@ -4,6 +4,7 @@ import zhCN from 'antd/locale/zh_CN';
 import { useCallback, useEffect, useState } from 'react';
 import { api, token, unwrap, type Session } from './api/client';
 import { useI18n, type MessageKey } from './i18n';
+import { DashboardPage } from './pages/Dashboard';
 import { DevicesPage } from './pages/Devices';
 import { LotsPage } from './pages/Lots';
 import { ReceiptsPage } from './pages/Receipts';
@@ -12,7 +13,7 @@ import { VerifyLinks } from './pages/VerifyLinks';
 import { tone } from './pages/tags';
 import { mayRegisterLots } from './lifecycle';
 
-type Page = 'receipts' | 'lots' | 'devices';
+type Page = 'dashboard' | 'receipts' | 'lots' | 'devices';
 
 /**
  * The house colours, with antd's lighter greys for secondary and placeholder text darkened to meet WCAG AA contrast
@@ -31,7 +32,8 @@ const theme = {
   },
 };
 
-const pageOfPath = (path: string): Page => (path.startsWith('/lots') ? 'lots' : path.startsWith('/devices') ? 'devices' : 'receipts');
+const pages: readonly Page[] = ['dashboard', 'lots', 'devices'];
+const pageOfPath = (path: string): Page => pages.find((page) => path.startsWith(`/${page}`)) ?? 'receipts';
 
 export function App() {
   const { language, t } = useI18n();
@@ -87,25 +89,20 @@ function Shell() {
   if (session === undefined) return <Spin fullscreen />;
   if (session === null) return <SignIn onSignIn={signIn} languageButton={languageButton} />;
 
-  const items: { key: Page; label: string }[] = [{ key: 'receipts', label: t('nav.receipts') }];
+  const items: { key: Page; label: string }[] = [
+    { key: 'receipts', label: t('nav.receipts') },
+    { key: 'dashboard', label: t('nav.dashboard') },
+  ];
   if (mayRegisterLots(session)) items.push({ key: 'lots', label: t('nav.lots') });
   // Devices and their readings are the custodian's (the API's own rule: GET /v1/devices is for its roles).
   if (session.org === 'custodian') items.push({ key: 'devices', label: t('nav.devices') });
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 16, background: '#0f2f57' }}>
+      <Layout.Header style={{ display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: 16, background: '#0f2f57', paddingInline: 24 }}>
         <Typography.Title level={1} style={{ color: '#fff', margin: 0, fontSize: 18, whiteSpace: 'nowrap' }}>
           {t('app.title')}
         </Typography.Title>
-        <Menu
-          theme="dark"
-          mode="horizontal"
-          selectedKeys={[page]}
-          items={items}
-          onClick={({ key }) => go(key as Page)}
-          style={{ flex: 1, minWidth: 0, background: 'transparent' }}
-        />
-        <Space>
+        <Space wrap>
           <VerifyLinks />
           <Tag style={tone.blue} data-testid="identity">
             {t(`org.${session.org}` as MessageKey)} · {t(`role.${session.role}` as MessageKey)} · {session.id}
@@ -116,17 +113,26 @@ function Shell() {
           </Button>
         </Space>
       </Layout.Header>
+      <Layout>
+        <Layout.Sider width={200} theme="light" breakpoint="md" collapsedWidth={0}>
+          <nav aria-label={t('nav.main')}>
+            <Menu mode="inline" selectedKeys={[page]} items={items} onClick={({ key }) => go(key as Page)} style={{ height: '100%', borderInlineEnd: 0 }} />
+          </nav>
+        </Layout.Sider>
       <Layout.Content style={{ padding: 24 }}>
         <main>
           {page === 'lots' && mayRegisterLots(session) ? (
             <LotsPage session={session} />
           ) : page === 'devices' && session.org === 'custodian' ? (
             <DevicesPage />
+          ) : page === 'dashboard' ? (
+            <DashboardPage />
           ) : (
             <ReceiptsPage session={session} />
           )}
         </main>
       </Layout.Content>
+      </Layout>
     </Layout>
   );
 }

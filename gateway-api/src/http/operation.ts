@@ -24,7 +24,8 @@ export type OperationTag =
   | 'Work orders'
   | 'Events'
   | 'Webhooks'
-  | 'Session';
+  | 'Session'
+  | 'Dashboard';
 
 /** The methods an operation may have. GET and DELETE take no body; POST and PUT take JSON (or bytes). */
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete';

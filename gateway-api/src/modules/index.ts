@@ -8,12 +8,14 @@ import { listReceipts, operations as receiptOperations } from './receipts/operat
 import { leafOperations } from './leaves/index.js';
 import { readingOperations } from './readings/index.js';
 import { alarmOperations } from './alarms/index.js';
+import { dashboardOperations } from './dashboard/index.js';
 import { ruleOperations } from './rules/index.js';
 import { webhookOperations } from './webhooks/index.js';
 import { workOrderOperations } from './work-orders/index.js';
 
 export { alarmsModule } from './alarms/index.js';
 export { anchoringModule } from './anchoring/index.js';
+export { dashboardModule } from './dashboard/index.js';
 export { devicesModule } from './devices/index.js';
 export { documentsModule } from './documents/index.js';
 export { eventsModule } from './events/index.js';
@@ -37,6 +39,7 @@ export const gatewayOperations: readonly Operation[] = [
   ...workOrderOperations,
   ...eventOperations,
   ...webhookOperations,
+  ...dashboardOperations,
 ];
 
 /** Every operation the gateway serves, as the OpenAPI document lists them (GET /openapi.json, `npm run openapi`). */

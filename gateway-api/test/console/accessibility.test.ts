@@ -105,6 +105,13 @@ describe('the console and the verification page have no serious or critical acce
       },
     ],
     [
+      'the dashboard',
+      async (page) => {
+        await page.getByRole('menuitem', { name: '监管大屏' }).click();
+        await page.getByTestId('dashboard').waitFor();
+      },
+    ],
+    [
       'the English receipts page',
       async (page) => {
         await page.getByTestId('language').click();

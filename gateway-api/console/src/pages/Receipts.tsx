@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { receiptActions, type ActionField } from '../actions';
 import { api, ApiProblem, unwrap, type Receipt, type Session } from '../api/client';
 import { useI18n, type MessageKey } from '../i18n';
+import { useLiveRefresh } from '../events';
 import { allowedActions } from '../lifecycle';
 import { fieldRules } from './fields';
 import { ProblemAlert } from './Problem';
@@ -21,6 +22,26 @@ const statusTone: Readonly<Record<ReceiptStatus, keyof typeof tone>> = {
   DELIVERED: 'neutral',
   SPLIT: 'neutral',
 };
+
+const receiptEventTypes = [
+  'receipt.drafted',
+  'receipt.issued',
+  'receipt.draft-cancelled',
+  'receipt.withdrawal-requested',
+  'receipt.delivered',
+  'receipt.frozen',
+  'receipt.unfrozen',
+  'receipt.transferred',
+  'receipt.split',
+  'receipt.pledge-requested',
+  'receipt.pledge-accepted',
+  'receipt.pledge-rejected',
+  'receipt.release-requested',
+  'receipt.release-rejected',
+  'receipt.released',
+  'receipt.default-declared',
+  'receipt.disposed',
+];
 
 export function StatusTag({ status }: { readonly status: ReceiptStatus }) {
   const { t } = useI18n();
@@ -62,6 +83,8 @@ export function ReceiptsPage({ session }: { readonly session: Session }) {
   useEffect(() => {
     void load();
   }, [load]);
+  // Any change to a receipt the caller may see (the stream keeps to its audience) refreshes the first page.
+  useLiveRefresh(receiptEventTypes, () => void load());
 
   const columns = useMemo(
     () => [

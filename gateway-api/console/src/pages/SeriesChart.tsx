@@ -2,9 +2,10 @@ import { LineChart } from 'echarts/charts';
 import { DataZoomComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
-import { useEffect, useRef } from 'react';
+import { useMemo } from 'react';
 import type { components } from '../api/schema';
 import { useI18n } from '../i18n';
+import { useChart } from './use-chart';
 
 // Only what this chart draws: ECharts' core and one chart type, in a chunk of its own that the console loads lazily.
 echarts.use([LineChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, CanvasRenderer]);
@@ -13,13 +14,10 @@ type Series = components['schemas']['ReadingSeries'];
 
 /** A downsampled series as a band between each slot's min and max, with the mean through it. */
 export default function SeriesChart({ series, title }: { readonly series: Series; readonly title: string }) {
-  const { t, locale } = useI18n();
-  const element = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (element.current === null) return;
-    const chart = echarts.init(element.current, undefined, { renderer: 'canvas', locale: locale.startsWith('zh') ? 'ZH' : 'EN' });
+  const { t } = useI18n();
+  const option = useMemo(() => {
     const time = (start: string) => new Date(start).getTime();
-    chart.setOption({
+    return {
       animation: false,
       aria: { enabled: true, label: { description: title } },
       tooltip: { trigger: 'axis' },
@@ -33,13 +31,8 @@ export default function SeriesChart({ series, title }: { readonly series: Series
         { name: t('series.avg'), type: 'line', showSymbol: false, lineStyle: { width: 2 }, color: '#1f5fa8', data: series.buckets.map((b) => [time(b.start), b.avg]) },
         { name: t('series.min'), type: 'line', showSymbol: false, lineStyle: { width: 1 }, color: '#2e7d32', data: series.buckets.map((b) => [time(b.start), b.min]) },
       ],
-    });
-    const resize = () => chart.resize();
-    window.addEventListener('resize', resize);
-    return () => {
-      window.removeEventListener('resize', resize);
-      chart.dispose();
     };
-  }, [series, title, t, locale]);
+  }, [series, title, t]);
+  const element = useChart(option);
   return <div ref={element} role="img" aria-label={title} style={{ width: '100%', height: 360 }} data-testid="series-chart" />;
 }
