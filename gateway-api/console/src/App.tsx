@@ -6,14 +6,16 @@ import { api, token, unwrap, type Session } from './api/client';
 import { useI18n, type MessageKey } from './i18n';
 import { DashboardPage } from './pages/Dashboard';
 import { DevicesPage } from './pages/Devices';
+import { EvidencePage } from './pages/Evidence';
 import { LotsPage } from './pages/Lots';
 import { ReceiptsPage } from './pages/Receipts';
 import { SignIn } from './pages/SignIn';
+import { AlarmsPage, WorkOrdersPage } from './pages/Supervision';
 import { VerifyLinks } from './pages/VerifyLinks';
 import { tone } from './pages/tags';
 import { mayRegisterLots } from './lifecycle';
 
-type Page = 'dashboard' | 'receipts' | 'lots' | 'devices';
+type Page = 'dashboard' | 'receipts' | 'lots' | 'devices' | 'alarms' | 'work-orders' | 'evidence';
 
 /**
  * The house colours, with antd's lighter greys for secondary and placeholder text darkened to meet WCAG AA contrast
@@ -32,7 +34,7 @@ const theme = {
   },
 };
 
-const pages: readonly Page[] = ['dashboard', 'lots', 'devices'];
+const pages: readonly Page[] = ['dashboard', 'lots', 'devices', 'alarms', 'work-orders', 'evidence'];
 const pageOfPath = (path: string): Page => pages.find((page) => path.startsWith(`/${page}`)) ?? 'receipts';
 
 export function App() {
@@ -94,8 +96,10 @@ function Shell() {
     { key: 'dashboard', label: t('nav.dashboard') },
   ];
   if (mayRegisterLots(session)) items.push({ key: 'lots', label: t('nav.lots') });
-  // Devices and their readings are the custodian's (the API's own rule: GET /v1/devices is for its roles).
+  // Devices, their readings and evidence bundles are the custodian's (the API's own rule for those routes).
   if (session.org === 'custodian') items.push({ key: 'devices', label: t('nav.devices') });
+  items.push({ key: 'alarms', label: t('nav.alarms') }, { key: 'work-orders', label: t('nav.workOrders') });
+  if (session.org === 'custodian') items.push({ key: 'evidence', label: t('nav.evidence') });
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Header style={{ display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: 16, background: '#0f2f57', paddingInline: 24 }}>
@@ -127,6 +131,12 @@ function Shell() {
             <DevicesPage />
           ) : page === 'dashboard' ? (
             <DashboardPage />
+          ) : page === 'alarms' ? (
+            <AlarmsPage />
+          ) : page === 'work-orders' ? (
+            <WorkOrdersPage />
+          ) : page === 'evidence' && session.org === 'custodian' ? (
+            <EvidencePage />
           ) : (
             <ReceiptsPage session={session} />
           )}

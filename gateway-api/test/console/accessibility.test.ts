@@ -112,6 +112,27 @@ describe('the console and the verification page have no serious or critical acce
       },
     ],
     [
+      'the alarms page',
+      async (page) => {
+        await page.getByRole('menuitem', { name: '告警' }).click();
+        await page.getByTestId('alarms').waitFor();
+      },
+    ],
+    [
+      'the work orders page',
+      async (page) => {
+        await page.getByRole('menuitem', { name: '工单' }).click();
+        await page.getByTestId('work-orders').waitFor();
+      },
+    ],
+    [
+      'the evidence page',
+      async (page) => {
+        await page.getByRole('menuitem', { name: '电子证据' }).click();
+        await page.getByTestId('evidence-id').waitFor();
+      },
+    ],
+    [
       'the English receipts page',
       async (page) => {
         await page.getByTestId('language').click();

@@ -105,6 +105,12 @@ describe('the console in a real browser: the whole receipt story, each step as t
     await openReceipt(receiptId);
     await act('AcceptPledge', {}, 'PLEDGED');
     expect((await apiReceipt('lender.officer', receiptId)).status).to.equal('PLEDGED');
+    // The encumbrance check, as the bank makes it before lending: the ledger's answer names its own pledge.
+    await page.getByTestId('encumbrance-check').click();
+    const encumbrance = page.getByTestId('encumbrance');
+    await encumbrance.waitFor();
+    expect(await encumbrance.getAttribute('data-encumbered')).to.equal('true');
+    expect(await encumbrance.innerText()).to.include(`LenderMSP · LOAN-${suffix}`);
     await page.screenshot({ path: `${screenshotDir}receipt.en.png`, fullPage: true });
   });
 

@@ -231,6 +231,7 @@ function ReceiptDrawer({ id, session, onClose, onChanged }: { readonly id: strin
               </Space>
             )}
           </section>
+          <Encumbrance id={id} />
           <section aria-label={t('receipt.history')}>
             <Typography.Title level={3} style={{ fontSize: 16 }}>
               {t('receipt.history')}
@@ -309,4 +310,51 @@ function ActionModal({ tx, receipt, onClose, onDone }: { readonly tx: Exclude<Re
       {error !== undefined && <ProblemAlert error={error} />}
     </Modal>
   );
+}
+
+/** The encumbrance check a lender makes before lending: the ledger's answer now, not the projection's. */
+function Encumbrance({ id }: { readonly id: string }) {
+  const { t, decimal, dateTime } = useI18n();
+  const [answer, setAnswer] = useState<Awaited<ReturnType<typeof readEncumbrance>> | undefined>();
+  const [error, setError] = useState<unknown>();
+  const check = async () => {
+    setError(undefined);
+    try {
+      setAnswer(await readEncumbrance(id));
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  return (
+    <section aria-label={t('receipt.encumbrance')}>
+      <Space style={{ width: '100%', justifyContent: 'space-between' }}>
+        <Typography.Title level={3} style={{ fontSize: 16, margin: 0 }}>
+          {t('receipt.encumbrance')}
+        </Typography.Title>
+        <Button onClick={() => void check()} data-testid="encumbrance-check">
+          {t('receipt.check')}
+        </Button>
+      </Space>
+      {error !== undefined && <ProblemAlert error={error} />}
+      {answer !== undefined && (
+        <Descriptions column={1} size="small" bordered style={{ marginTop: 8 }} data-testid="encumbrance" data-encumbered={String(answer.encumbered)}>
+          <Descriptions.Item label={t('receipt.encumbranceOf')}>
+            <strong>{answer.encumbered ? t('receipt.encumbered') : t('receipt.clear')}</strong> · {dateTime(answer.data.asOf)}
+          </Descriptions.Item>
+          <Descriptions.Item label={t('field.owner')}>{`${answer.data.owner.mspId} / ${answer.data.owner.id}`}</Descriptions.Item>
+          <Descriptions.Item label={t('receipt.pledge')}>
+            {answer.data.pledge ? `${answer.data.pledge.lender} · ${answer.data.pledge.loanReference} · ${decimal(answer.data.pledge.loanAmount)} ${answer.data.pledge.currency}` : t('field.none')}
+          </Descriptions.Item>
+          <Descriptions.Item label={t('field.frozen')}>{answer.data.freezes.length === 0 ? t('field.none') : answer.data.freezes.map((hold) => `${hold.org}: ${hold.reason}`).join('; ')}</Descriptions.Item>
+          <Descriptions.Item label={t('receipt.openRisks')}>{answer.data.openRiskEvents.length === 0 ? t('field.none') : answer.data.openRiskEvents.map((risk) => `${risk.kind} (${risk.severity})`).join('; ')}</Descriptions.Item>
+        </Descriptions>
+      )}
+    </section>
+  );
+}
+
+async function readEncumbrance(id: string) {
+  const { data } = await unwrap(api.GET('/v1/receipts/{id}/encumbrance', { params: { path: { id } } }));
+  const encumbered = data.pledge !== null || data.frozen || data.pendingRelease !== null || data.openRiskEvents.length > 0;
+  return { data, encumbered };
 }

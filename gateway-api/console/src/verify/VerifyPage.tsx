@@ -1,5 +1,6 @@
 import { checkNames, verifyBundleJson, type Check, type VerifyResult } from '@wr/anchor/verifier';
-import { useRef, useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { HANDOFF_KEY } from '../pages/handoff';
 import { useI18n, type MessageKey } from '../i18n';
 import { shownStep, verdict, type Shown } from './verdict';
 
@@ -23,6 +24,15 @@ export function VerifyPage() {
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | undefined>();
   const fileInput = useRef<HTMLInputElement>(null);
+
+  // A bundle the console handed over when it opened this page (same origin only; read once).
+  useEffect(() => {
+    const handed = localStorage.getItem(HANDOFF_KEY);
+    if (handed === null) return;
+    localStorage.removeItem(HANDOFF_KEY);
+    setText(handed);
+    setSource(t('verify.fromConsole'));
+  }, [t]);
 
   const load = async (file: File) => {
     setText(await file.text());

@@ -1,0 +1,70 @@
+import { expect } from 'chai';
+import { z } from 'zod';
+import { TestDevice } from '../evidence/devices.js';
+import { openSignIn, screenshotDir, useConsole } from './browser.js';
+
+describe('the console in a real browser: work orders, and evidence from lookup to bundle to verification', function () {
+  this.timeout(120_000);
+  const suite = useConsole('en-GB');
+  let evidenceId = '';
+
+  before(async function () {
+    this.timeout(120_000);
+    const { gateway } = suite();
+    const order = await gateway.request('custodian.clerk', 'POST', '/v1/work-orders', { body: { title: 'Re-stack bay 12: pallets leaning', priority: 'P3', warehouseId: 'WH-UI-SUP', location: 'Shed 3, bay 12' } });
+    expect(order.status, order.text).to.equal(201);
+    const device = new TestDevice('TEMP-UI-EVIDENCE-1', 'Ed25519');
+    expect((await gateway.request('custodian.supervisor', 'POST', '/v1/devices', { body: device.registration('WH-UI-SUP') })).status).to.equal(201);
+    const reply = await gateway.request('custodian.device-gateway', 'POST', '/v1/evidence', { body: { items: [device.item(1), device.item(2)] } });
+    evidenceId = z.object({ data: z.object({ items: z.array(z.object({ id: z.string() })) }) }).parse(reply.body).data.items[0]?.id ?? '';
+    await gateway.gateway.anchoringSettled();
+  });
+  afterEach(() => {
+    expect(suite().errors, 'errors the page reported').to.deep.equal([]);
+  });
+
+  it("lists the warehouse's work orders with their SLA as the server keeps it", async () => {
+    const { page } = suite();
+    await openSignIn(suite(), 'custodian.supervisor');
+    await page.getByTestId('demo-custodian.supervisor').click();
+    await page.getByRole('menuitem', { name: 'Work orders' }).click();
+    const table = page.getByTestId('work-orders');
+    await table.getByText('Re-stack bay 12: pallets leaning').waitFor();
+    expect(await table.innerText()).to.include('P3').and.include('OPEN').and.include('On track');
+    await page.screenshot({ path: `${screenshotDir}work-orders.en.png`, fullPage: true });
+  });
+
+  it("the custodian's auditor looks evidence up, and the verification page it opens checks the bundle in the browser: VALID", async () => {
+    const { page } = suite();
+    await openSignIn(suite(), 'custodian.auditor');
+    await page.getByTestId('demo-custodian.auditor').click();
+    await page.getByRole('menuitem', { name: 'Evidence' }).click();
+    await page.getByTestId('evidence-id').fill(evidenceId);
+    await page.getByTestId('evidence-find').click();
+    await page.getByTestId('evidence').getByText(evidenceId).waitFor();
+    const [verifier] = await Promise.all([page.context().waitForEvent('page'), page.getByTestId('bundle-verify').click()]);
+    await verifier.getByTestId('bundle').waitFor();
+    expect(await verifier.getByTestId('bundle').inputValue()).to.include(evidenceId);
+    await verifier.getByTestId('verify').click();
+    expect(await verifier.getByTestId('verdict').getAttribute('data-verdict')).to.equal('VALID');
+    // Handed over once: the page left nothing behind.
+    expect(await verifier.evaluate(() => (globalThis as unknown as { localStorage: { getItem(key: string): string | null } }).localStorage.getItem('wr.verify.bundle'))).to.equal(null);
+    await verifier.close();
+  });
+
+  it('an unknown evidence id is refused with its code, in the page', async () => {
+    const { page } = suite();
+    await page.getByTestId('evidence-id').fill('ev_NO_SUCH_EVIDENCE');
+    await page.getByTestId('evidence-find').click();
+    expect(await page.getByTestId('problem').getAttribute('data-code')).to.equal('EVIDENCE_NOT_FOUND');
+  });
+
+  it("offers alarms and work orders to a lender, and evidence to the warehouse only", async () => {
+    const { page } = suite();
+    await openSignIn(suite(), 'lender.officer');
+    await page.getByTestId('demo-lender.officer').click();
+    await page.getByRole('menuitem', { name: 'Alarms' }).click();
+    await page.getByTestId('alarms').waitFor();
+    expect(await page.getByRole('menuitem', { name: 'Evidence' }).count()).to.equal(0);
+  });
+});
