@@ -132,9 +132,9 @@ function Shell() {
           ) : page === 'dashboard' ? (
             <DashboardPage />
           ) : page === 'alarms' ? (
-            <AlarmsPage />
+            <AlarmsPage session={session} />
           ) : page === 'work-orders' ? (
-            <WorkOrdersPage />
+            <WorkOrdersPage session={session} />
           ) : page === 'evidence' && session.org === 'custodian' ? (
             <EvidencePage />
           ) : (

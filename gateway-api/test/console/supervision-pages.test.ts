@@ -7,12 +7,14 @@ describe('the console in a real browser: work orders, and evidence from lookup t
   this.timeout(120_000);
   const suite = useConsole('en-GB');
   let evidenceId = '';
+  let orderId = '';
 
   before(async function () {
     this.timeout(120_000);
     const { gateway } = suite();
     const order = await gateway.request('custodian.clerk', 'POST', '/v1/work-orders', { body: { title: 'Re-stack bay 12: pallets leaning', priority: 'P3', warehouseId: 'WH-UI-SUP', location: 'Shed 3, bay 12' } });
     expect(order.status, order.text).to.equal(201);
+    orderId = z.object({ data: z.object({ id: z.string() }) }).parse(order.body).data.id;
     const device = new TestDevice('TEMP-UI-EVIDENCE-1', 'Ed25519');
     expect((await gateway.request('custodian.supervisor', 'POST', '/v1/devices', { body: device.registration('WH-UI-SUP') })).status).to.equal(201);
     const reply = await gateway.request('custodian.device-gateway', 'POST', '/v1/evidence', { body: { items: [device.item(1), device.item(2)] } });
@@ -32,6 +34,34 @@ describe('the console in a real browser: work orders, and evidence from lookup t
     await table.getByText('Re-stack bay 12: pallets leaning').waitFor();
     expect(await table.innerText()).to.include('P3').and.include('OPEN').and.include('On track');
     await page.screenshot({ path: `${screenshotDir}work-orders.en.png`, fullPage: true });
+  });
+
+  /** Runs a work-order transition from its row, filling the note (and assignee), and waits for the new state. */
+  async function transition(name: string, fields: Readonly<Record<string, string>>, state: string): Promise<void> {
+    const { page, gateway } = suite();
+    await page.getByTestId(`wo-${orderId}-${name}`).click();
+    for (const [field, value] of Object.entries(fields)) await page.getByTestId(`field-${field}`).fill(value);
+    await page.getByTestId('submit-action').click();
+    await page.getByText(`${orderId} is now ${state}`).waitFor();
+    const reply = await gateway.request('custodian.auditor', 'GET', `/v1/work-orders/${orderId}`);
+    expect((reply.body as { data: { state: string } }).data.state).to.equal(state);
+  }
+
+  it('takes a work order through its life, each step offered only to whom the table allows: assign, start, resolve, close', async () => {
+    const { page } = suite();
+    expect(await page.getByTestId(`wo-${orderId}-resolution`).count(), 'resolve before it is started').to.equal(0);
+    await transition('assignment', { assignee: 'custodian.clerk', note: 'before noon' }, 'ASSIGNED');
+    await openSignIn(suite(), 'custodian.clerk');
+    await page.getByTestId('demo-custodian.clerk').click();
+    await page.getByRole('menuitem', { name: 'Work orders' }).click();
+    expect(await page.getByTestId(`wo-${orderId}-assignment`).count(), 'assigning is the supervisor’s').to.equal(0);
+    await transition('start', {}, 'IN_PROGRESS');
+    await transition('resolution', { note: 'pallets re-stacked' }, 'RESOLVED');
+    expect(await page.getByTestId(`wo-${orderId}-closure`).count(), 'closing is the supervisor’s').to.equal(0);
+    await openSignIn(suite(), 'custodian.supervisor');
+    await page.getByTestId('demo-custodian.supervisor').click();
+    await page.getByRole('menuitem', { name: 'Work orders' }).click();
+    await transition('closure', { note: 'checked' }, 'CLOSED');
   });
 
   it("the custodian's auditor looks evidence up, and the verification page it opens checks the bundle in the browser: VALID", async () => {

@@ -1,6 +1,7 @@
-import { Empty, Space, Table, Tag, Typography } from 'antd';
+import { transitionActors, transitions, type TransitionName } from '@wr/gateway-api/work-order-lifecycle';
+import { App, Button, Empty, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import { api, unwrap } from '../api/client';
+import { api, idempotencyKey, unwrap, type Session } from '../api/client';
 import type { components } from '../api/schema';
 import { useLiveRefresh } from '../events';
 import { useI18n, type MessageKey } from '../i18n';
@@ -13,7 +14,7 @@ type WorkOrder = components['schemas']['WorkOrder'];
 const severityTone = { critical: tone.red, major: tone.red, warning: tone.gold, info: tone.blue } as const;
 
 /** A list the page reads once and again after each event of `types`; a refusal is shown with its code. */
-function useList<T>(read: () => Promise<T[]>, types: readonly string[]): { rows: T[] | undefined; error: unknown } {
+function useList<T>(read: () => Promise<T[]>, types: readonly string[]): { rows: T[] | undefined; error: unknown; load: () => void } {
   const [rows, setRows] = useState<T[] | undefined>();
   const [error, setError] = useState<unknown>();
   const load = useCallback(() => {
@@ -27,16 +28,86 @@ function useList<T>(read: () => Promise<T[]>, types: readonly string[]): { rows:
   }, [read]);
   useEffect(load, [load]);
   useLiveRefresh(types, load);
-  return { rows, error };
+  return { rows, error, load };
 }
+
+/** A note (and for some transitions an assignee) asked for, then one POST with a fresh Idempotency-Key. */
+function NoteModal({
+  title,
+  fields,
+  onSubmit,
+  onClose,
+}: {
+  readonly title: string;
+  readonly fields: readonly { readonly name: 'note' | 'assignee'; readonly required: boolean }[];
+  readonly onSubmit: (values: Readonly<Record<string, string>>, key: string) => Promise<void>;
+  readonly onClose: () => void;
+}) {
+  const { t } = useI18n();
+  const [form] = Form.useForm<Record<string, string>>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const submit = async () => {
+    const values = fields.length === 0 ? {} : await form.validateFields();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await onSubmit(values, idempotencyKey());
+      onClose();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open title={title} okText={t('action.submit')} cancelText={t('action.cancel')} onOk={() => void submit()} onCancel={onClose} confirmLoading={busy} okButtonProps={{ 'data-testid': 'submit-action' }} destroyOnHidden>
+      <Form form={form} layout="vertical">
+        {fields.map((field) => (
+          <Form.Item key={field.name} name={field.name} label={t(`workOrders.field.${field.name}`)} rules={field.required ? [{ required: true, whitespace: true, message: t('form.required') }] : []}>
+            <Input data-testid={`field-${field.name}`} />
+          </Form.Item>
+        ))}
+      </Form>
+      {error !== undefined && <ProblemAlert error={error} />}
+    </Modal>
+  );
+}
+
+/** The body fields each work-order transition asks for (the API's schemas: a note where it is required). */
+const transitionFields: Readonly<Record<TransitionName, readonly { readonly name: 'note' | 'assignee'; readonly required: boolean }[]>> = {
+  assignment: [
+    { name: 'assignee', required: true },
+    { name: 'note', required: false },
+  ],
+  start: [{ name: 'note', required: false }],
+  waiting: [{ name: 'note', required: true }],
+  resolution: [{ name: 'note', required: true }],
+  closure: [{ name: 'note', required: false }],
+  reopening: [{ name: 'note', required: true }],
+};
+
+/** The transitions this caller may run on a work order now: the state allows it and the caller's role may. */
+function allowedTransitions(order: WorkOrder, session: Session): TransitionName[] {
+  if (session.org !== 'custodian') return [];
+  return (Object.keys(transitions) as TransitionName[]).filter(
+    (name) => (transitions[name].from as readonly string[]).includes(order.state) && (transitionActors[name] as readonly string[]).includes(session.role),
+  );
+}
+
+const optionalText = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
 
 const readAlarms = async () => (await unwrap(api.GET('/v1/alarms', { params: { query: { limit: 200 } } }))).data;
 const readWorkOrders = async () => (await unwrap(api.GET('/v1/work-orders', { params: { query: { limit: 200 } } }))).data;
 
 /** The alarms the caller may see, newest id last as the API pages them. */
-export function AlarmsPage() {
+export function AlarmsPage({ session }: { readonly session: Session }) {
   const { t, dateTime } = useI18n();
-  const { rows, error } = useList<Alarm>(readAlarms, ['alarm.raised', 'alarm.cleared', 'alarm.withdrawn', 'alarm.acknowledged', 'alarm.shelved']);
+  const { message } = App.useApp();
+  const [acknowledging, setAcknowledging] = useState<Alarm | undefined>();
+  // Acknowledging is the custodian's clerks' and supervisors' (POST /v1/alarms/{id}/acknowledgement).
+  const mayAcknowledge = session.org === 'custodian' && (session.role === 'clerk' || session.role === 'supervisor');
+  const { rows, error, load } = useList<Alarm>(readAlarms, ['alarm.raised', 'alarm.cleared', 'alarm.withdrawn', 'alarm.acknowledged', 'alarm.shelved']);
   return (
     <Space direction="vertical" size="middle" style={{ width: '100%' }}>
       <Typography.Title level={2} style={{ margin: 0 }}>
@@ -59,17 +130,43 @@ export function AlarmsPage() {
           { title: t('alarms.device'), key: 'device', render: (_: unknown, alarm) => alarm.subject.deviceId ?? t('field.none') },
           { title: t('field.status'), dataIndex: 'status' },
           { title: t('alarms.raisedAt'), key: 'raisedAt', render: (_: unknown, alarm) => dateTime(alarm.raisedAt) },
-          { title: t('alarms.acknowledged'), key: 'ack', render: (_: unknown, alarm) => (alarm.acknowledged ? t('alarms.yes') : t('alarms.no')) },
+          {
+            title: t('alarms.acknowledged'),
+            key: 'ack',
+            render: (_: unknown, alarm) =>
+              alarm.acknowledged || !mayAcknowledge ? (
+                alarm.acknowledged ? t('alarms.yes') : t('alarms.no')
+              ) : (
+                <Button size="small" onClick={() => setAcknowledging(alarm)} data-testid={`acknowledge-${alarm.id}`}>
+                  {t('alarms.acknowledge')}
+                </Button>
+              ),
+          },
         ]}
       />
+      {acknowledging !== undefined && (
+        <NoteModal
+          title={`${t('alarms.acknowledge')} · ${acknowledging.id}`}
+          fields={[{ name: 'note', required: false }]}
+          onClose={() => setAcknowledging(undefined)}
+          onSubmit={async (values, key) => {
+            const note = optionalText(values.note);
+            await unwrap(api.POST('/v1/alarms/{id}/acknowledgement', { params: { path: { id: acknowledging.id }, header: { 'Idempotency-Key': key } }, body: note === undefined ? {} : { note } }));
+            void message.success(t('alarms.acknowledged'));
+            load();
+          }}
+        />
+      )}
     </Space>
   );
 }
 
 /** The work orders the caller may see, with their SLA clocks as the server keeps them. */
-export function WorkOrdersPage() {
+export function WorkOrdersPage({ session }: { readonly session: Session }) {
   const { t, dateTime } = useI18n();
-  const { rows, error } = useList<WorkOrder>(readWorkOrders, ['work-order.created', 'work-order.assigned', 'work-order.started', 'work-order.waiting', 'work-order.resolved', 'work-order.closed', 'work-order.reopened', 'work-order.escalated']);
+  const { message } = App.useApp();
+  const [acting, setActing] = useState<{ order: WorkOrder; name: TransitionName } | undefined>();
+  const { rows, error, load } = useList<WorkOrder>(readWorkOrders, ['work-order.created', 'work-order.assigned', 'work-order.started', 'work-order.waiting', 'work-order.resolved', 'work-order.closed', 'work-order.reopened', 'work-order.escalated']);
   const slaOf = (order: WorkOrder): { key: MessageKey; style: (typeof tone)[keyof typeof tone] } =>
     order.sla.resolve.breached || order.sla.acknowledge.breached ? { key: 'workOrders.breached', style: tone.red } : { key: 'workOrders.onTrack', style: tone.green };
   return (
@@ -102,8 +199,45 @@ export function WorkOrdersPage() {
             },
           },
           { title: t('workOrders.due'), key: 'due', render: (_: unknown, order) => (order.sla.resolve.dueAt === null ? t('field.none') : dateTime(order.sla.resolve.dueAt)) },
+          {
+            title: t('receipt.actions'),
+            key: 'actions',
+            render: (_: unknown, order) => (
+              <Space wrap>
+                {allowedTransitions(order, session).map((name) => (
+                  <Button key={name} size="small" onClick={() => setActing({ order, name })} data-testid={`wo-${order.id}-${name}`}>
+                    {t(`workOrders.tx.${name}`)}
+                  </Button>
+                ))}
+              </Space>
+            ),
+          },
         ]}
       />
+      {acting !== undefined && (
+        <NoteModal
+          title={`${t(`workOrders.tx.${acting.name}`)} · ${acting.order.id}`}
+          fields={transitionFields[acting.name]}
+          onClose={() => setActing(undefined)}
+          onSubmit={async (values, key) => {
+            const note = optionalText(values.note);
+            const assignee = optionalText(values.assignee);
+            const body = { ...(note === undefined ? {} : { note }), ...(assignee === undefined ? {} : { assignee }) };
+            const params = { params: { path: { id: acting.order.id }, header: { 'Idempotency-Key': key } } };
+            const call = {
+              assignment: () => api.POST('/v1/work-orders/{id}/assignment', { ...params, body: { assignee: assignee ?? '', ...(note === undefined ? {} : { note }) } }),
+              start: () => api.POST('/v1/work-orders/{id}/start', { ...params, body }),
+              waiting: () => api.POST('/v1/work-orders/{id}/waiting', { ...params, body: { note: note ?? '' } }),
+              resolution: () => api.POST('/v1/work-orders/{id}/resolution', { ...params, body: { note: note ?? '' } }),
+              closure: () => api.POST('/v1/work-orders/{id}/closure', { ...params, body }),
+              reopening: () => api.POST('/v1/work-orders/{id}/reopening', { ...params, body: { note: note ?? '', ...(assignee === undefined ? {} : { assignee }) } }),
+            }[acting.name];
+            const updated = (await unwrap(call())).data;
+            void message.success(t('workOrders.done', { id: updated.id, state: updated.state }));
+            load();
+          }}
+        />
+      )}
     </Space>
   );
 }

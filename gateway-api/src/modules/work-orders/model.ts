@@ -30,6 +30,19 @@ export const transitions: Readonly<Record<TransitionName, { readonly from: reado
   reopening: { from: ['RESOLVED', 'CLOSED'], to: 'ASSIGNED' },
 };
 
+/**
+ * Who in the custodian may run each transition: the supervisor assigns and closes; clerks and supervisors do the
+ * work. The API enforces this table and the console offers a transition only when it and `transitions` allow it.
+ */
+export const transitionActors: Readonly<Record<TransitionName, readonly ('clerk' | 'supervisor')[]>> = {
+  assignment: ['supervisor'],
+  start: ['clerk', 'supervisor'],
+  waiting: ['clerk', 'supervisor'],
+  resolution: ['clerk', 'supervisor'],
+  closure: ['supervisor'],
+  reopening: ['clerk', 'supervisor'],
+};
+
 /** The state a transition leads to from `from` (assignment from OPEN assigns; later ones keep the state). */
 export function targetState(name: TransitionName, from: WorkOrderState): WorkOrderState {
   const { to } = transitions[name];

@@ -5,7 +5,7 @@ import { defineOperation } from '../../http/operation.js';
 import type { Clock } from '../../platform/clock.js';
 import { custodian } from '../access.js';
 import type { Calendar } from './calendar.js';
-import type { TransitionName } from './model.js';
+import { transitionActors, type TransitionName } from './model.js';
 import { occurrences } from './schedules.js';
 import * as schemas from './schemas.js';
 import type { StoredSchedule } from './store.js';
@@ -63,14 +63,14 @@ function scheduleView(stored: StoredSchedule, calendar: Calendar, now: Date): z.
 }
 
 /** A transition's operation: `POST /v1/work-orders/{id}/<name>`, audited as `audit`. */
-function transition<B extends z.ZodType<TransitionInput | undefined>>(name: TransitionName, operationId: string, audit: string, summary: string, body: B, allowed = actors) {
+function transition<B extends z.ZodType<TransitionInput | undefined>>(name: TransitionName, operationId: string, audit: string, summary: string, body: B) {
   return operation({
     operationId,
     method: 'post',
     path: `/v1/work-orders/{id}/${name}`,
     summary,
     tag: 'Work orders',
-    allowed,
+    allowed: custodian(...transitionActors[name]),
     params: idParams,
     body,
     response: schemas.workOrder,
@@ -121,11 +121,11 @@ export const operations = [
     successStatus: 200,
     run: async ({ params, caller }, { workOrders }) => ({ data: workOrderView(await workOrders.get(params.id, viewerOf(caller))) }),
   }),
-  transition('assignment', 'assignWorkOrder', 'AssignWorkOrder', 'Assign a work order (from OPEN it becomes ASSIGNED; later it is handed on in its state)', schemas.assignmentBody, supervisors),
+  transition('assignment', 'assignWorkOrder', 'AssignWorkOrder', 'Assign a work order (from OPEN it becomes ASSIGNED; later it is handed on in its state)', schemas.assignmentBody),
   transition('start', 'startWorkOrder', 'StartWorkOrder', 'Start the work (ASSIGNED), or resume it after WAITING', schemas.progressBody.optional()),
   transition('waiting', 'holdWorkOrder', 'HoldWorkOrder', 'Wait for something outside (parts, a technician): the resolve clock pauses', schemas.waitingBody),
   transition('resolution', 'resolveWorkOrder', 'ResolveWorkOrder', 'Resolve the work order, saying what was done', schemas.resolutionBody),
-  transition('closure', 'closeWorkOrder', 'CloseWorkOrder', 'Close a resolved work order; on a critical one, not by whoever resolved it (FOUR_EYES)', schemas.closureBody.optional(), supervisors),
+  transition('closure', 'closeWorkOrder', 'CloseWorkOrder', 'Close a resolved work order; on a critical one, not by whoever resolved it (FOUR_EYES)', schemas.closureBody.optional()),
   transition('reopening', 'reopenWorkOrder', 'ReopenWorkOrder', 'Reopen a resolved or closed work order: back to ASSIGNED, its clocks start again', schemas.reopeningBody),
   operation({
     operationId: 'createWorkOrderSchedule',
