@@ -13,7 +13,7 @@ import { SignIn } from './pages/SignIn';
 import { AlarmsPage, WorkOrdersPage } from './pages/Supervision';
 import { VerifyLinks } from './pages/VerifyLinks';
 import { tone } from './pages/tags';
-import { mayRegisterLots } from './lifecycle';
+import { mayCountStock, mayRegisterLots } from './lifecycle';
 
 type Page = 'dashboard' | 'receipts' | 'lots' | 'devices' | 'alarms' | 'work-orders' | 'evidence';
 
@@ -95,7 +95,7 @@ function Shell() {
     { key: 'receipts', label: t('nav.receipts') },
     { key: 'dashboard', label: t('nav.dashboard') },
   ];
-  if (mayRegisterLots(session)) items.push({ key: 'lots', label: t('nav.lots') });
+  if (mayRegisterLots(session) || mayCountStock(session)) items.push({ key: 'lots', label: t('nav.lots') });
   // Devices, their readings and evidence bundles are the custodian's (the API's own rule for those routes).
   if (session.org === 'custodian') items.push({ key: 'devices', label: t('nav.devices') });
   items.push({ key: 'alarms', label: t('nav.alarms') }, { key: 'work-orders', label: t('nav.workOrders') });
@@ -125,7 +125,7 @@ function Shell() {
         </Layout.Sider>
       <Layout.Content style={{ padding: 24 }}>
         <main>
-          {page === 'lots' && mayRegisterLots(session) ? (
+          {page === 'lots' && (mayRegisterLots(session) || mayCountStock(session)) ? (
             <LotsPage session={session} />
           ) : page === 'devices' && session.org === 'custodian' ? (
             <DevicesPage />

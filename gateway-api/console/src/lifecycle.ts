@@ -27,3 +27,8 @@ export function mayDraft(session: Session): boolean {
 export function mayRegisterLots(session: Session): boolean {
   return recordAccess.RegisterLot.some((allowed) => allowed.org === session.org && (allowed.roles as readonly string[]).includes(session.role));
 }
+
+/** Whether this caller may record stock counts (the chaincode's record access table). */
+export function mayCountStock(session: Session): boolean {
+  return recordAccess.RecordStockCount.some((allowed) => allowed.org === session.org && (allowed.roles as readonly string[]).includes(session.role));
+}

@@ -15,6 +15,8 @@ describe('the console in a real browser: work orders, and evidence from lookup t
     const order = await gateway.request('custodian.clerk', 'POST', '/v1/work-orders', { body: { title: 'Re-stack bay 12: pallets leaning', priority: 'P3', warehouseId: 'WH-UI-SUP', location: 'Shed 3, bay 12' } });
     expect(order.status, order.text).to.equal(201);
     orderId = z.object({ data: z.object({ id: z.string() }) }).parse(order.body).data.id;
+    const lot = { id: 'LOT-UI-COUNT-1', warehouseId: 'WH-UI-SUP', location: 'Shed 3', commodity: 'soybean', unit: 't', quantity: '300' };
+    expect((await gateway.request('custodian.clerk', 'POST', '/v1/lots', { body: lot })).status).to.equal(201);
     const device = new TestDevice('TEMP-UI-EVIDENCE-1', 'Ed25519');
     expect((await gateway.request('custodian.supervisor', 'POST', '/v1/devices', { body: device.registration('WH-UI-SUP') })).status).to.equal(201);
     const reply = await gateway.request('custodian.device-gateway', 'POST', '/v1/evidence', { body: { items: [device.item(1), device.item(2)] } });
@@ -62,6 +64,17 @@ describe('the console in a real browser: work orders, and evidence from lookup t
     await page.getByTestId('demo-custodian.supervisor').click();
     await page.getByRole('menuitem', { name: 'Work orders' }).click();
     await transition('closure', { note: 'checked' }, 'CLOSED');
+  });
+
+  it('the supervisor records a stock count from the lots page, and the ledger has it (registering lots stays the clerk’s)', async () => {
+    const { page, gateway } = suite();
+    await page.getByRole('menuitem', { name: 'Lots' }).click();
+    for (const [name, value] of Object.entries({ lotId: 'LOT-UI-COUNT-1', quantity: '298.5', reference: 'count by inspector Liu' })) await page.getByTestId(`count-${name}`).fill(value);
+    await page.getByTestId('count-submit').click();
+    await page.getByText('Record stock count: done').waitFor();
+    expect(await page.getByTestId('lot').count(), 'registering lots is the clerk’s').to.equal(0);
+    const lot = (await gateway.request('custodian.auditor', 'GET', '/v1/lots/LOT-UI-COUNT-1')).body as { data: { lastCount: { quantity: string; countedBy: string } | null } };
+    expect(lot.data.lastCount).to.deep.include({ quantity: '298.5', countedBy: 'supervisor' });
   });
 
   it("the custodian's auditor looks evidence up, and the verification page it opens checks the bundle in the browser: VALID", async () => {

@@ -2,7 +2,7 @@ import { App, Button, Card, Col, Form, Input, Row, Space, Typography } from 'ant
 import { useState } from 'react';
 import { api, idempotencyKey, unwrap, type Session } from '../api/client';
 import { useI18n, type MessageKey } from '../i18n';
-import { mayDraft } from '../lifecycle';
+import { mayCountStock, mayDraft, mayRegisterLots } from '../lifecycle';
 import { fieldRules } from './fields';
 import { ProblemAlert } from './Problem';
 
@@ -60,7 +60,7 @@ function WriteForm({
   );
 }
 
-/** The warehouse clerk's desk: register a lot of goods taken in, and draft receipts against it. */
+/** The warehouse's desk: the clerk registers lots taken in and drafts receipts on them; the supervisor counts stock. */
 export function LotsPage({ session }: { readonly session: Session }) {
   const { t } = useI18n();
   return (
@@ -69,6 +69,7 @@ export function LotsPage({ session }: { readonly session: Session }) {
         {t('lots.title')}
       </Typography.Title>
       <Row gutter={[16, 16]}>
+        {mayRegisterLots(session) && (
         <Col xs={24} lg={12}>
           <WriteForm
             title={t('lots.register')}
@@ -89,6 +90,7 @@ export function LotsPage({ session }: { readonly session: Session }) {
             }}
           />
         </Col>
+        )}
         {mayDraft(session) && (
           <Col xs={24} lg={12}>
             <WriteForm
@@ -106,6 +108,26 @@ export function LotsPage({ session }: { readonly session: Session }) {
                 const body = { id: v.id ?? '', lotId: v.lotId ?? '', owner: v.owner ?? '', quantity: v.quantity ?? '', ...(v.description ? { description: v.description } : {}) };
                 const written = await unwrap(api.POST('/v1/receipts', { params: { header: { 'Idempotency-Key': key } }, body }));
                 return t('action.done', { action: t('tx.DraftReceipt'), block: written.transaction.blockNumber });
+              }}
+            />
+          </Col>
+        )}
+        {mayCountStock(session) && (
+          <Col xs={24} lg={12}>
+            <WriteForm
+              title={t('lots.count')}
+              testId="count"
+              submitLabel={t('tx.RecordStockCount')}
+              fields={[
+                { name: 'lotId', label: 'field.lotId', kind: 'identifier', required: true },
+                { name: 'quantity', label: 'lots.counted', kind: 'decimal', required: true },
+                { name: 'reference', label: 'field.reference', kind: 'text', required: true },
+              ]}
+              onSubmit={async (v, key) => {
+                const written = await unwrap(
+                  api.POST('/v1/lots/{id}/stock-counts', { params: { path: { id: v.lotId ?? '' }, header: { 'Idempotency-Key': key } }, body: { quantity: v.quantity ?? '', reference: v.reference ?? '' } }),
+                );
+                return t('action.done', { action: t('tx.RecordStockCount'), block: written.transaction.blockNumber });
               }}
             />
           </Col>
