@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { defaultConsoleDir } from '../../src/http/console-site.js';
 import { openSignIn, screenshotDir, useConsole } from './browser.js';
 
 const dictionary = (language: string): Record<string, string> =>
@@ -42,28 +44,58 @@ describe('the console in a real browser: switching language', function () {
     expect(english.map(([key]) => key), 'English texts on the Chinese page').to.deep.equal([]);
   }
 
-  for (const [id, title] of [
-    ['custodian.clerk', 'lots'],
-    ['lender.officer', 'receipts'],
-  ] as const) {
-    it(`shows the sign-in page and the ${title} page of ${id} wholly in Chinese, then wholly in English, then in Chinese again`, async () => {
-      const { page, errors } = suite();
-      await openSignIn(suite(), id);
-      if ((await page.locator('html').getAttribute('lang')) !== 'zh-CN') await page.getByTestId('language').click();
-      await page.locator('html[lang="zh-CN"]').waitFor({ state: 'attached' });
-      await expectTranslated('zh');
-      await page.getByTestId(`demo-${id}`).click();
-      await page.getByTestId('identity').waitFor();
-      if (title === 'lots') await page.getByRole('menuitem', { name: '货物批次' }).click();
-      await expectTranslated('zh');
-      await page.screenshot({ path: `${screenshotDir}${title}.zh.png`, fullPage: true });
-      await page.getByTestId('language').click();
-      await page.getByRole('menuitem', { name: title === 'lots' ? 'Lots' : 'Receipts' }).waitFor();
-      await expectTranslated('en');
-      await page.getByTestId('language').click();
-      await page.getByRole('menuitem', { name: title === 'lots' ? '货物批次' : '仓单' }).waitFor();
-      await expectTranslated('zh');
-      expect(errors).to.deep.equal([]);
+  /** Shows the page in Chinese, English and Chinese again, checking it each time; `ready` waits for its content. */
+  async function roundTrip(name: string, ready: () => Promise<void>): Promise<void> {
+    const { page } = suite();
+    await ready();
+    await expectTranslated('zh');
+    await page.screenshot({ path: `${screenshotDir}${name}.zh.png`, fullPage: true });
+    await page.getByTestId('language').click();
+    await page.locator('html[lang="en"]').waitFor({ state: 'attached' });
+    await ready();
+    await expectTranslated('en');
+    await page.getByTestId('language').click();
+    await page.locator('html[lang="zh-CN"]').waitFor({ state: 'attached' });
+    await ready();
+    await expectTranslated('zh');
+  }
+
+  it('shows the sign-in page wholly in Chinese, then wholly in English, then in Chinese again', async () => {
+    const { page } = suite();
+    await openSignIn(suite(), 'custodian.supervisor');
+    if ((await page.locator('html').getAttribute('lang')) !== 'zh-CN') await page.getByTestId('language').click();
+    await page.locator('html[lang="zh-CN"]').waitFor({ state: 'attached' });
+    await roundTrip('sign-in', () => page.getByTestId('demo-custodian.supervisor').waitFor());
+  });
+
+  // Every view of the side menu, as the warehouse supervisor, who has all of them.
+  const views: readonly [string, string, string][] = [
+    ['receipts', '仓单', 'receipts-table'],
+    ['dashboard', '监管大屏', 'dashboard'],
+    ['lots', '货物批次', 'count'],
+    ['devices', '设备', 'devices-table'],
+    ['alarms', '告警', 'alarms'],
+    ['work-orders', '工单', 'work-orders'],
+    ['evidence', '电子证据', 'evidence-id'],
+  ];
+  for (const [name, menu, content] of views) {
+    it(`shows the ${name} page wholly in Chinese, then wholly in English, then in Chinese again`, async () => {
+      const { page } = suite();
+      if ((await page.getByTestId('identity').count()) === 0) await page.getByTestId('demo-custodian.supervisor').click();
+      await page.getByRole('menuitem', { name: menu }).click();
+      await roundTrip(name, () => page.getByTestId(content).first().waitFor());
     });
   }
+
+  it('shows the verification page and a report wholly in Chinese, then wholly in English, then in Chinese again', async () => {
+    const { page } = suite();
+    await page.goto(pathToFileURL(`${defaultConsoleDir}/verify.html`).href);
+    await page.getByTestId('bundle').fill('{"format":"wr-evidence-bundle/1"}');
+    await page.getByTestId('verify').click();
+    await roundTrip('verify', () => page.getByTestId('verdict').waitFor());
+  });
+
+  afterEach(() => {
+    expect(suite().errors).to.deep.equal([]);
+  });
 });

@@ -54,6 +54,7 @@ export function DevicesPage() {
       {error !== undefined && <ProblemAlert error={error} />}
       <Table<Device>
         rowKey="id"
+        data-testid="devices-table"
         size="middle"
         dataSource={devices}
         pagination={false}

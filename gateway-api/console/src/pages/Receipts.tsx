@@ -129,6 +129,7 @@ export function ReceiptsPage({ session }: { readonly session: Session }) {
       {error !== undefined && <ProblemAlert error={error} />}
       <Table<Receipt>
         rowKey="id"
+        data-testid="receipts-table"
         size="middle"
         // A receipt's `children` are the ids of its parts, not rows to nest.
         expandable={{ childrenColumnName: 'nestedRows' }}

@@ -4,12 +4,15 @@ import { HANDOFF_KEY } from '../pages/handoff';
 import { useI18n, type MessageKey } from '../i18n';
 import { shownStep, verdict, type Shown } from './verdict';
 
+/** Where the bundle came from: a file by its name, pasted text, or the console that opened this page. */
+type Source = { readonly kind: 'file'; readonly name: string } | { readonly kind: 'pasted' } | { readonly kind: 'console' };
+
 interface Outcome {
   readonly result: VerifyResult;
   readonly rpcUrl: string | undefined;
   readonly elapsedMs: number;
   readonly at: string;
-  readonly source: string;
+  readonly source: Source;
 }
 
 /**
@@ -19,7 +22,7 @@ interface Outcome {
 export function VerifyPage() {
   const { t, language, setLanguage, dateTime } = useI18n();
   const [text, setText] = useState('');
-  const [source, setSource] = useState('');
+  const [source, setSource] = useState<Source>({ kind: 'pasted' });
   const [rpcUrl, setRpcUrl] = useState('');
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | undefined>();
@@ -31,12 +34,12 @@ export function VerifyPage() {
     if (handed === null) return;
     localStorage.removeItem(HANDOFF_KEY);
     setText(handed);
-    setSource(t('verify.fromConsole'));
-  }, [t]);
+    setSource({ kind: 'console' });
+  }, []);
 
   const load = async (file: File) => {
     setText(await file.text());
-    setSource(file.name);
+    setSource({ kind: 'file', name: file.name });
     setOutcome(undefined);
   };
   const onDrop = (event: DragEvent<HTMLDivElement>) => {
@@ -49,7 +52,7 @@ export function VerifyPage() {
     const url = rpcUrl.trim() === '' ? undefined : rpcUrl.trim();
     const started = performance.now();
     const result = await verifyBundleJson(text, url === undefined ? {} : { rpcUrl: url });
-    setOutcome({ result, rpcUrl: url, elapsedMs: performance.now() - started, at: new Date().toISOString(), source: source || t('verify.pasted') });
+    setOutcome({ result, rpcUrl: url, elapsedMs: performance.now() - started, at: new Date().toISOString(), source });
     setBusy(false);
   };
 
@@ -80,7 +83,7 @@ export function VerifyPage() {
               {t('verify.choose')}
             </button>
             <input ref={fileInput} type="file" accept=".json,application/json" hidden onChange={(event) => event.target.files?.[0] && void load(event.target.files[0])} data-testid="file" aria-label={t('verify.choose')} />
-            {source !== '' && <p className="muted">{source}</p>}
+            {source.kind === 'file' && <p className="muted">{source.name}</p>}
           </div>
           <label>
             {t('verify.paste')}
@@ -88,7 +91,7 @@ export function VerifyPage() {
               value={text}
               onChange={(event) => {
                 setText(event.target.value);
-                setSource('');
+                setSource({ kind: 'pasted' });
                 setOutcome(undefined);
               }}
               rows={8}
@@ -123,7 +126,7 @@ function Report({ outcome, dateTime }: { readonly outcome: Outcome; readonly dat
       </p>
       <dl className="facts">
         <dt>{t('verify.source')}</dt>
-        <dd>{outcome.source}</dd>
+        <dd>{outcome.source.kind === 'file' ? outcome.source.name : t(outcome.source.kind === 'console' ? 'verify.fromConsole' : 'verify.pasted')}</dd>
         <dt>{t('verify.checkedAt')}</dt>
         <dd>{dateTime(outcome.at)}</dd>
         <dt>{t('verify.endpoint')}</dt>
