@@ -17,7 +17,7 @@ declare module '../../platform/module.js' {
  * Signed device readings in (POST /v1/evidence): checked one by one, stored as leaves, per-device seq kept; and their
  * numeric values out as downsampled series for charts (GET /v1/devices/{id}/series).
  */
-export const readingsModule = defineModule('readings', { migrations: ['013_reading_series'] }, (ctx) => {
+export const readingsModule = defineModule('readings', { migrations: ['013_readings_series'] }, (ctx) => {
   const devices = ctx.use('devices');
   const intake = readingIntake({ db: ctx.db, devices, leaves: ctx.use('leaves'), clock: ctx.clock, ...ctx.config.evidenceWindow });
   return { operations: serve(operations, { intake, db: ctx.db, devices }), api: intake };
