@@ -22,6 +22,12 @@ describe('the console in a real browser: work orders, and evidence from lookup t
     const reply = await gateway.request('custodian.device-gateway', 'POST', '/v1/evidence', { body: { items: [device.item(1), device.item(2)] } });
     evidenceId = z.object({ data: z.object({ items: z.array(z.object({ id: z.string() })) }) }).parse(reply.body).data.items[0]?.id ?? '';
     await gateway.gateway.anchoringSettled();
+    // A warning rule on the warehouse, and a reading above it: one active alarm.
+    const rule = { id: 'ui-warm-WH-UI-SUP', scope: { warehouseId: 'WH-UI-SUP' }, kind: 'threshold', metric: 'temperature', severity: 'warning', raise: { op: 'gt', value: 8 }, clear: { op: 'lte', value: 4 } };
+    const created = await gateway.request('custodian.supervisor', 'POST', '/v1/rules', { body: rule });
+    expect(created.status, created.text).to.equal(201);
+    expect((await gateway.request('custodian.device-gateway', 'POST', '/v1/evidence', { body: { items: [device.item(3, { readings: [{ kind: 'temperature', value: 12 }] })] } })).status).to.equal(200);
+    await gateway.gateway.supervisionSettled();
   });
   afterEach(() => {
     expect(suite().errors, 'errors the page reported').to.deep.equal([]);
@@ -100,6 +106,33 @@ describe('the console in a real browser: work orders, and evidence from lookup t
     await page.getByTestId('evidence-id').fill('ev_NO_SUCH_EVIDENCE');
     await page.getByTestId('evidence-find').click();
     expect(await page.getByTestId('problem').getAttribute('data-code')).to.equal('EVIDENCE_NOT_FOUND');
+  });
+
+  it('the supervisor acknowledges the alarm and shelves it for two hours, from its row', async () => {
+    const { page, gateway } = suite();
+    await openSignIn(suite(), 'custodian.supervisor');
+    await page.getByTestId('demo-custodian.supervisor').click();
+    await page.getByRole('menuitem', { name: 'Alarms' }).click();
+    const list = z.object({ data: z.array(z.object({ id: z.string(), acknowledged: z.object({ by: z.string() }).nullable(), shelved: z.object({ until: z.string() }).nullable() })) });
+    const read = async () => list.parse((await gateway.request('custodian.auditor', 'GET', '/v1/alarms')).body).data;
+    const [alarm] = await read();
+    if (alarm === undefined) throw new Error('no alarm was raised');
+    await page.getByTestId(`acknowledge-${alarm.id}`).click();
+    await page.getByTestId('field-note').fill('door closed');
+    await page.getByTestId('submit-action').click();
+    await page.getByTestId(`acknowledge-${alarm.id}`).waitFor({ state: 'detached' });
+    await page.getByTestId(`shelve-${alarm.id}`).click();
+    await page.getByTestId('field-hours').fill('25');
+    await page.getByTestId('submit-action').click();
+    await page.getByText('A whole number of hours from 1 to 24').waitFor();
+    await page.getByTestId('field-hours').fill('2');
+    await page.getByTestId('field-reason').fill('probe being recalibrated');
+    await page.getByTestId('submit-action').click();
+    await page.getByTestId(`shelve-${alarm.id}`).waitFor({ state: 'detached' });
+    const [after] = await read();
+    expect(after?.acknowledged?.by).to.equal('custodian.supervisor');
+    const hours = (new Date(after?.shelved?.until ?? 0).getTime() - Date.now()) / 3_600_000;
+    expect(hours).to.be.within(1.9, 2.01);
   });
 
   it("offers alarms and work orders to a lender, and evidence to the warehouse only", async () => {

@@ -23,6 +23,10 @@ const statusTone: Readonly<Record<ReceiptStatus, keyof typeof tone>> = {
   SPLIT: 'neutral',
 };
 
+/** Rows per page, and the most a live refresh reads again at once (the API's limit). */
+const PAGE = 50;
+const MAX_ROWS = 1000;
+
 const receiptEventTypes = [
   'receipt.drafted',
   'receipt.issued',
@@ -64,11 +68,11 @@ export function ReceiptsPage({ session }: { readonly session: Session }) {
   const [openId, setOpenId] = useState<string | undefined>();
 
   const load = useCallback(
-    async (after?: string) => {
+    async (after?: string, limit = PAGE) => {
       setLoading(true);
       setError(undefined);
       try {
-        const page = await unwrap(api.GET('/v1/receipts', { params: { query: { ...(status ? { status } : {}), ...(after ? { after } : {}), limit: 50 } } }));
+        const page = await unwrap(api.GET('/v1/receipts', { params: { query: { ...(status ? { status } : {}), ...(after ? { after } : {}), limit } } }));
         setRows((previous) => (after ? [...previous, ...page.data] : page.data));
         setNext(page.next ?? null);
         setAsOfBlock(page.asOfBlock ?? null);
@@ -83,8 +87,10 @@ export function ReceiptsPage({ session }: { readonly session: Session }) {
   useEffect(() => {
     void load();
   }, [load]);
-  // Any change to a receipt the caller may see (the stream keeps to its audience) refreshes the first page.
-  useLiveRefresh(receiptEventTypes, () => void load());
+  // Any change to a receipt the caller may see (the stream keeps to its audience) reads again as many rows as are shown.
+  const shown = useRef(0);
+  shown.current = rows.length;
+  useLiveRefresh(receiptEventTypes, () => void load(undefined, Math.min(MAX_ROWS, Math.max(PAGE, shown.current))));
 
   const columns = useMemo(
     () => [
@@ -275,7 +281,9 @@ function ActionModal({ tx, receipt, onClose, onDone }: { readonly tx: Exclude<Re
   const [error, setError] = useState<unknown>();
 
   const submit = async () => {
-    const values = spec.fields.length === 0 ? {} : await form.validateFields();
+    // A field that does not pass its rules says so under it; nothing is sent.
+    const values = spec.fields.length === 0 ? {} : await form.validateFields().catch(() => undefined);
+    if (values === undefined) return;
     setBusy(true);
     setError(undefined);
     try {

@@ -31,7 +31,16 @@ function useList<T>(read: () => Promise<T[]>, types: readonly string[]): { rows:
   return { rows, error, load };
 }
 
-/** A note (and for some transitions an assignee) asked for, then one POST with a fresh Idempotency-Key. */
+/** A field of a modal form: its body member, its label, and whether it must be filled. */
+interface ModalField {
+  readonly name: 'note' | 'assignee' | 'hours' | 'reason';
+  readonly label: MessageKey;
+  readonly required: boolean;
+}
+
+const noteField = (required: boolean): ModalField => ({ name: 'note', label: 'workOrders.field.note', required });
+
+/** A few fields asked for (a note, an assignee, a time), then one POST with a fresh Idempotency-Key. */
 function NoteModal({
   title,
   fields,
@@ -39,7 +48,7 @@ function NoteModal({
   onClose,
 }: {
   readonly title: string;
-  readonly fields: readonly { readonly name: 'note' | 'assignee'; readonly required: boolean }[];
+  readonly fields: readonly ModalField[];
   readonly onSubmit: (values: Readonly<Record<string, string>>, key: string) => Promise<void>;
   readonly onClose: () => void;
 }) {
@@ -48,7 +57,9 @@ function NoteModal({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const submit = async () => {
-    const values = fields.length === 0 ? {} : await form.validateFields();
+    // A field that does not pass its rules says so under it; nothing is sent.
+    const values = fields.length === 0 ? {} : await form.validateFields().catch(() => undefined);
+    if (values === undefined) return;
     setBusy(true);
     setError(undefined);
     try {
@@ -64,7 +75,15 @@ function NoteModal({
     <Modal open title={title} okText={t('action.submit')} cancelText={t('action.cancel')} onOk={() => void submit()} onCancel={onClose} confirmLoading={busy} okButtonProps={{ 'data-testid': 'submit-action' }} destroyOnHidden>
       <Form form={form} layout="vertical">
         {fields.map((field) => (
-          <Form.Item key={field.name} name={field.name} label={t(`workOrders.field.${field.name}`)} rules={field.required ? [{ required: true, whitespace: true, message: t('form.required') }] : []}>
+          <Form.Item
+            key={field.name}
+            name={field.name}
+            label={t(field.label)}
+            rules={[
+              ...(field.required ? [{ required: true, whitespace: true, message: t('form.required') }] : []),
+              ...(field.name === 'hours' ? [{ pattern: /^(?:[1-9]|1\d|2[0-4])$/, message: t('alarms.hoursRange') }] : []),
+            ]}
+          >
             <Input data-testid={`field-${field.name}`} />
           </Form.Item>
         ))}
@@ -75,16 +94,13 @@ function NoteModal({
 }
 
 /** The body fields each work-order transition asks for (the API's schemas: a note where it is required). */
-const transitionFields: Readonly<Record<TransitionName, readonly { readonly name: 'note' | 'assignee'; readonly required: boolean }[]>> = {
-  assignment: [
-    { name: 'assignee', required: true },
-    { name: 'note', required: false },
-  ],
-  start: [{ name: 'note', required: false }],
-  waiting: [{ name: 'note', required: true }],
-  resolution: [{ name: 'note', required: true }],
-  closure: [{ name: 'note', required: false }],
-  reopening: [{ name: 'note', required: true }],
+const transitionFields: Readonly<Record<TransitionName, readonly ModalField[]>> = {
+  assignment: [{ name: 'assignee', label: 'workOrders.field.assignee', required: true }, noteField(false)],
+  start: [noteField(false)],
+  waiting: [noteField(true)],
+  resolution: [noteField(true)],
+  closure: [noteField(false)],
+  reopening: [noteField(true)],
 };
 
 /** The transitions this caller may run on a work order now: the state allows it and the caller's role may. */
@@ -105,6 +121,9 @@ export function AlarmsPage({ session }: { readonly session: Session }) {
   const { t, dateTime } = useI18n();
   const { message } = App.useApp();
   const [acknowledging, setAcknowledging] = useState<Alarm | undefined>();
+  const [shelving, setShelving] = useState<Alarm | undefined>();
+  // Shelving is the supervisor's, for an active alarm that is not critical (the API refuses the rest with a code).
+  const mayShelve = (alarm: Alarm) => session.org === 'custodian' && session.role === 'supervisor' && alarm.state === 'ACTIVE' && alarm.severity !== 'critical' && alarm.shelved === null;
   // Acknowledging is the custodian's clerks' and supervisors' (POST /v1/alarms/{id}/acknowledgement).
   const mayAcknowledge = session.org === 'custodian' && (session.role === 'clerk' || session.role === 'supervisor');
   const { rows, error, load } = useList<Alarm>(readAlarms, ['alarm.raised', 'alarm.cleared', 'alarm.withdrawn', 'alarm.acknowledged', 'alarm.shelved']);
@@ -133,26 +152,51 @@ export function AlarmsPage({ session }: { readonly session: Session }) {
           {
             title: t('alarms.acknowledged'),
             key: 'ack',
-            render: (_: unknown, alarm) =>
-              alarm.acknowledged || !mayAcknowledge ? (
-                alarm.acknowledged ? t('alarms.yes') : t('alarms.no')
-              ) : (
-                <Button size="small" onClick={() => setAcknowledging(alarm)} data-testid={`acknowledge-${alarm.id}`}>
-                  {t('alarms.acknowledge')}
-                </Button>
-              ),
+            render: (_: unknown, alarm) => (
+              <Space wrap>
+                {alarm.acknowledged || !mayAcknowledge ? (
+                  alarm.acknowledged ? t('alarms.yes') : t('alarms.no')
+                ) : (
+                  <Button size="small" onClick={() => setAcknowledging(alarm)} data-testid={`acknowledge-${alarm.id}`}>
+                    {t('alarms.acknowledge')}
+                  </Button>
+                )}
+                {mayShelve(alarm) && (
+                  <Button size="small" onClick={() => setShelving(alarm)} data-testid={`shelve-${alarm.id}`}>
+                    {t('alarms.shelve')}
+                  </Button>
+                )}
+              </Space>
+            ),
           },
         ]}
       />
       {acknowledging !== undefined && (
         <NoteModal
           title={`${t('alarms.acknowledge')} · ${acknowledging.id}`}
-          fields={[{ name: 'note', required: false }]}
+          fields={[noteField(false)]}
           onClose={() => setAcknowledging(undefined)}
           onSubmit={async (values, key) => {
             const note = optionalText(values.note);
             await unwrap(api.POST('/v1/alarms/{id}/acknowledgement', { params: { path: { id: acknowledging.id }, header: { 'Idempotency-Key': key } }, body: note === undefined ? {} : { note } }));
             void message.success(t('alarms.acknowledged'));
+            load();
+          }}
+        />
+      )}
+      {shelving !== undefined && (
+        <NoteModal
+          title={`${t('alarms.shelve')} · ${shelving.id}`}
+          fields={[
+            { name: 'hours', label: 'alarms.hours', required: true },
+            { name: 'reason', label: 'field.reason', required: false },
+          ]}
+          onClose={() => setShelving(undefined)}
+          onSubmit={async (values, key) => {
+            const reason = optionalText(values.reason);
+            const forMs = Number(values.hours) * 3_600_000;
+            await unwrap(api.POST('/v1/alarms/{id}/shelving', { params: { path: { id: shelving.id }, header: { 'Idempotency-Key': key } }, body: { forMs, ...(reason === undefined ? {} : { reason }) } }));
+            void message.success(t('alarms.shelved'));
             load();
           }}
         />
