@@ -13,14 +13,19 @@ CREATE TABLE reading_series (
 -- A chart reads one device's kind over a time range: an index-only scan of this index.
 CREATE INDEX reading_series_chart ON reading_series (device_id, kind, ts) INCLUDE (value);
 
+-- The series values of one evidence record: the readings of a device reading whose value is a JSON number that a
+-- double holds, at the envelope's time. The one rule of what goes in a series, for the trigger and the backfill alike.
+CREATE FUNCTION reading_series_values(kind text, record jsonb)
+  RETURNS TABLE (reading_kind text, ts timestamptz, value double precision) LANGUAGE sql STABLE AS $$
+  SELECT r ->> 'kind', (record -> 'envelope' ->> 'ts')::timestamptz, (r ->> 'value')::double precision
+  FROM jsonb_array_elements(CASE WHEN kind = 'device-reading' THEN record -> 'envelope' -> 'readings' ELSE '[]'::jsonb END) AS r
+  WHERE jsonb_typeof(r -> 'value') = 'number' AND abs((r ->> 'value')::numeric) < 1e300
+$$;
+
 CREATE FUNCTION reading_series_append() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO reading_series (device_id, kind, ts, value, leaf_index)
-  SELECT e.device_id, r ->> 'kind', (e.record -> 'envelope' ->> 'ts')::timestamptz, (r ->> 'value')::double precision, e.leaf_index
-  FROM inserted e, jsonb_array_elements(e.record -> 'envelope' -> 'readings') AS r
-  WHERE e.kind = 'device-reading'
-    AND jsonb_typeof(r -> 'value') = 'number'
-    AND abs((r ->> 'value')::numeric) < 1e300;
+  SELECT e.device_id, v.reading_kind, v.ts, v.value, e.leaf_index FROM inserted e, reading_series_values(e.kind, e.record) AS v;
   RETURN NULL;
 END
 $$;
@@ -65,8 +70,4 @@ CREATE TRIGGER reading_series_rollup AFTER INSERT ON reading_series
 
 -- The readings stored before this migration (the rollup trigger sums them up as they go in).
 INSERT INTO reading_series (device_id, kind, ts, value, leaf_index)
-SELECT e.device_id, r ->> 'kind', (e.record -> 'envelope' ->> 'ts')::timestamptz, (r ->> 'value')::double precision, e.leaf_index
-FROM evidence e, jsonb_array_elements(e.record -> 'envelope' -> 'readings') AS r
-WHERE e.kind = 'device-reading'
-  AND jsonb_typeof(r -> 'value') = 'number'
-  AND abs((r ->> 'value')::numeric) < 1e300;
+SELECT e.device_id, v.reading_kind, v.ts, v.value, e.leaf_index FROM evidence e, reading_series_values(e.kind, e.record) AS v;
