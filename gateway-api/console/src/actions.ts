@@ -1,12 +1,12 @@
 import type { ReceiptTx } from '@wr/chaincode/transitions';
-import { api, idempotencyKey, unwrap } from './api/client';
+import { api, unwrap } from './api/client';
 import type { MessageKey } from './i18n';
 
 /** A form field of an action: its key in the request body and label, and how it is checked before sending. */
 export interface ActionField {
   readonly name: string;
   readonly label: MessageKey;
-  readonly kind: 'text' | 'decimal' | 'identifier' | 'decimals';
+  readonly kind: 'text' | 'decimal' | 'identifier' | 'decimals' | 'hours';
   readonly required: boolean;
   readonly initial?: string;
 }
@@ -18,11 +18,12 @@ export interface Committed {
 
 interface ActionSpec {
   readonly fields: readonly ActionField[];
-  readonly run: (id: string, values: Readonly<Record<string, string>>) => Promise<Committed>;
+  /** One POST; `key` is its Idempotency-Key, fresh for each submission of the form. */
+  readonly run: (id: string, values: Readonly<Record<string, string>>, key: string) => Promise<Committed>;
 }
 
 const reason: ActionField = { name: 'reason', label: 'field.reason', kind: 'text', required: true };
-const key = () => ({ 'Idempotency-Key': idempotencyKey() });
+const idempotent = (key: string) => ({ 'Idempotency-Key': key });
 const path = (id: string) => ({ path: { id } });
 const committed = async (call: Promise<{ data?: { transaction: { blockNumber: number } }; error?: unknown; response: Response }>): Promise<Committed> => ({
   blockNumber: (await unwrap(call)).transaction.blockNumber,
@@ -31,8 +32,8 @@ const optional = (value: string | undefined): string | undefined => (value === u
 
 /** Each receipt transaction the console offers, with its form and its typed API call. */
 export const receiptActions: Readonly<Record<Exclude<ReceiptTx, 'DraftReceipt'>, ActionSpec>> = {
-  ConfirmReceipt: { fields: [], run: (id) => committed(api.POST('/v1/receipts/{id}/confirm', { params: { ...path(id), header: key() }, body: {} })) },
-  CancelDraft: { fields: [reason], run: (id, v) => committed(api.POST('/v1/receipts/{id}/cancellation', { params: { ...path(id), header: key() }, body: { reason: v.reason ?? '' } })) },
+  ConfirmReceipt: { fields: [], run: (id, _v, key) => committed(api.POST('/v1/receipts/{id}/confirm', { params: { ...path(id), header: idempotent(key) }, body: {} })) },
+  CancelDraft: { fields: [reason], run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/cancellation', { params: { ...path(id), header: idempotent(key) }, body: { reason: v.reason ?? '' } })) },
   RequestPledge: {
     fields: [
       { name: 'lender', label: 'field.lender', kind: 'identifier', required: true, initial: 'LenderMSP' },
@@ -40,47 +41,47 @@ export const receiptActions: Readonly<Record<Exclude<ReceiptTx, 'DraftReceipt'>,
       { name: 'loanAmount', label: 'field.loanAmount', kind: 'decimal', required: true },
       { name: 'currency', label: 'field.currency', kind: 'text', required: true, initial: 'CNY' },
     ],
-    run: (id, v) =>
+    run: (id, v, key) =>
       committed(
         api.POST('/v1/receipts/{id}/pledge-request', {
-          params: { ...path(id), header: key() },
+          params: { ...path(id), header: idempotent(key) },
           body: { lender: v.lender ?? '', loanReference: v.loanReference ?? '', loanAmount: v.loanAmount ?? '', currency: v.currency ?? '' },
         }),
       ),
   },
   AcceptPledge: {
     fields: [{ name: 'releaseApprovalThreshold', label: 'field.releaseApprovalThreshold', kind: 'decimal', required: false }],
-    run: (id, v) => {
+    run: (id, v, key) => {
       const threshold = optional(v.releaseApprovalThreshold);
-      return committed(api.POST('/v1/receipts/{id}/pledge-acceptance', { params: { ...path(id), header: key() }, body: threshold === undefined ? {} : { releaseApprovalThreshold: threshold } }));
+      return committed(api.POST('/v1/receipts/{id}/pledge-acceptance', { params: { ...path(id), header: idempotent(key) }, body: threshold === undefined ? {} : { releaseApprovalThreshold: threshold } }));
     },
   },
-  RejectPledge: { fields: [reason], run: (id, v) => committed(api.POST('/v1/receipts/{id}/pledge-rejection', { params: { ...path(id), header: key() }, body: { reason: v.reason ?? '' } })) },
+  RejectPledge: { fields: [reason], run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/pledge-rejection', { params: { ...path(id), header: idempotent(key) }, body: { reason: v.reason ?? '' } })) },
   ReleasePledge: {
     fields: [{ name: 'quantity', label: 'field.quantity', kind: 'decimal', required: true }],
-    run: (id, v) => committed(api.POST('/v1/receipts/{id}/release', { params: { ...path(id), header: key() }, body: { quantity: v.quantity ?? '' } })),
+    run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/release', { params: { ...path(id), header: idempotent(key) }, body: { quantity: v.quantity ?? '' } })),
   },
-  ApproveRelease: { fields: [], run: (id) => committed(api.POST('/v1/receipts/{id}/release-approval', { params: { ...path(id), header: key() }, body: {} })) },
-  RejectRelease: { fields: [reason], run: (id, v) => committed(api.POST('/v1/receipts/{id}/release-rejection', { params: { ...path(id), header: key() }, body: { reason: v.reason ?? '' } })) },
+  ApproveRelease: { fields: [], run: (id, _v, key) => committed(api.POST('/v1/receipts/{id}/release-approval', { params: { ...path(id), header: idempotent(key) }, body: {} })) },
+  RejectRelease: { fields: [reason], run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/release-rejection', { params: { ...path(id), header: idempotent(key) }, body: { reason: v.reason ?? '' } })) },
   TransferOwnership: {
     fields: [{ name: 'newOwner', label: 'field.newOwner', kind: 'identifier', required: true }],
-    run: (id, v) => committed(api.POST('/v1/receipts/{id}/transfer', { params: { ...path(id), header: key() }, body: { newOwner: v.newOwner ?? '' } })),
+    run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/transfer', { params: { ...path(id), header: idempotent(key) }, body: { newOwner: v.newOwner ?? '' } })),
   },
   SplitReceipt: {
     fields: [{ name: 'quantities', label: 'field.quantities', kind: 'decimals', required: true }],
-    run: (id, v) => committed(api.POST('/v1/receipts/{id}/split', { params: { ...path(id), header: key() }, body: { quantities: decimals(v.quantities ?? '') } })),
+    run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/split', { params: { ...path(id), header: idempotent(key) }, body: { quantities: decimals(v.quantities ?? '') } })),
   },
-  RequestWithdrawal: { fields: [], run: (id) => committed(api.POST('/v1/receipts/{id}/withdrawal-request', { params: { ...path(id), header: key() }, body: {} })) },
-  ConfirmDelivery: { fields: [], run: (id) => committed(api.POST('/v1/receipts/{id}/delivery', { params: { ...path(id), header: key() }, body: {} })) },
+  RequestWithdrawal: { fields: [], run: (id, _v, key) => committed(api.POST('/v1/receipts/{id}/withdrawal-request', { params: { ...path(id), header: idempotent(key) }, body: {} })) },
+  ConfirmDelivery: { fields: [], run: (id, _v, key) => committed(api.POST('/v1/receipts/{id}/delivery', { params: { ...path(id), header: idempotent(key) }, body: {} })) },
   Freeze: {
     fields: [reason, { name: 'reference', label: 'field.reference', kind: 'text', required: true }],
-    run: (id, v) => committed(api.POST('/v1/receipts/{id}/freeze', { params: { ...path(id), header: key() }, body: { reason: v.reason ?? '', reference: v.reference ?? '' } })),
+    run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/freeze', { params: { ...path(id), header: idempotent(key) }, body: { reason: v.reason ?? '', reference: v.reference ?? '' } })),
   },
-  Unfreeze: { fields: [reason], run: (id, v) => committed(api.POST('/v1/receipts/{id}/unfreeze', { params: { ...path(id), header: key() }, body: { reason: v.reason ?? '' } })) },
-  DeclareDefault: { fields: [reason], run: (id, v) => committed(api.POST('/v1/receipts/{id}/default', { params: { ...path(id), header: key() }, body: { reason: v.reason ?? '' } })) },
+  Unfreeze: { fields: [reason], run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/unfreeze', { params: { ...path(id), header: idempotent(key) }, body: { reason: v.reason ?? '' } })) },
+  DeclareDefault: { fields: [reason], run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/default', { params: { ...path(id), header: idempotent(key) }, body: { reason: v.reason ?? '' } })) },
   Dispose: {
     fields: [{ name: 'buyer', label: 'field.buyer', kind: 'identifier', required: true }],
-    run: (id, v) => committed(api.POST('/v1/receipts/{id}/disposal', { params: { ...path(id), header: key() }, body: { buyer: v.buyer ?? '' } })),
+    run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/disposal', { params: { ...path(id), header: idempotent(key) }, body: { buyer: v.buyer ?? '' } })),
   },
 };
 

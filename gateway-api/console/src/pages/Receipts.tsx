@@ -1,13 +1,12 @@
-import type { ReceiptTx } from '@wr/chaincode/transitions';
-import { receiptStatuses, type ReceiptStatus } from '@wr/chaincode/transitions';
-import { App, Button, Descriptions, Drawer, Empty, Form, Input, Modal, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
+import { receiptStatuses, type ReceiptStatus, type ReceiptTx } from '@wr/chaincode/transitions';
+import { App, Button, Descriptions, Drawer, Empty, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { receiptActions, type ActionField } from '../actions';
+import { receiptActions } from '../actions';
 import { api, ApiProblem, unwrap, type Receipt, type Session } from '../api/client';
 import { useI18n, type MessageKey } from '../i18n';
 import { useLiveRefresh } from '../events';
 import { allowedActions } from '../lifecycle';
-import { fieldRules } from './fields';
+import { FormModal } from './FormModal';
 import { ProblemAlert } from './Problem';
 import { tone } from './tags';
 
@@ -276,48 +275,17 @@ function ActionModal({ tx, receipt, onClose, onDone }: { readonly tx: Exclude<Re
   const { t } = useI18n();
   const { message } = App.useApp();
   const spec = receiptActions[tx];
-  const [form] = Form.useForm<Record<string, string>>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-
-  const submit = async () => {
-    // A field that does not pass its rules says so under it; nothing is sent.
-    const values = spec.fields.length === 0 ? {} : await form.validateFields().catch(() => undefined);
-    if (values === undefined) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      const { blockNumber } = await spec.run(receipt.id, values);
-      void message.success(t('action.done', { action: t(`tx.${tx}`), block: blockNumber }));
-      onDone();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
-    <Modal
-      open
+    <FormModal
       title={`${t(`tx.${tx}`)} · ${receipt.id}`}
-      okText={t('action.submit')}
-      cancelText={t('action.cancel')}
-      onOk={() => void submit()}
-      onCancel={onClose}
-      confirmLoading={busy}
-      okButtonProps={{ 'data-testid': 'submit-action' }}
-      destroyOnHidden
-    >
-      <Form form={form} layout="vertical" initialValues={Object.fromEntries(spec.fields.map((field) => [field.name, field.initial ?? '']))}>
-        {spec.fields.map((field: ActionField) => (
-          <Form.Item key={field.name} name={field.name} label={t(field.label)} rules={fieldRules(field, t)} extra={field.kind === 'decimals' ? t('field.quantitiesHelp') : undefined}>
-            <Input data-testid={`field-${field.name}`} />
-          </Form.Item>
-        ))}
-      </Form>
-      {error !== undefined && <ProblemAlert error={error} />}
-    </Modal>
+      fields={spec.fields}
+      onClose={onClose}
+      onSubmit={async (values, key) => {
+        const { blockNumber } = await spec.run(receipt.id, values, key);
+        void message.success(t('action.done', { action: t(`tx.${tx}`), block: blockNumber }));
+        onDone();
+      }}
+    />
   );
 }
 

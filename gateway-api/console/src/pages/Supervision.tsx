@@ -1,10 +1,12 @@
 import { transitionActors, transitions, type TransitionName } from '@wr/gateway-api/work-order-lifecycle';
-import { App, Button, Empty, Form, Input, Modal, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Empty, Space, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import { api, idempotencyKey, unwrap, type Session } from '../api/client';
+import type { ActionField } from '../actions';
+import { api, unwrap, type Session } from '../api/client';
 import type { components } from '../api/schema';
 import { useLiveRefresh } from '../events';
 import { useI18n, type MessageKey } from '../i18n';
+import { FormModal } from './FormModal';
 import { ProblemAlert } from './Problem';
 import { tone } from './tags';
 
@@ -31,71 +33,11 @@ function useList<T>(read: () => Promise<T[]>, types: readonly string[]): { rows:
   return { rows, error, load };
 }
 
-/** A field of a modal form: its body member, its label, and whether it must be filled. */
-interface ModalField {
-  readonly name: 'note' | 'assignee' | 'hours' | 'reason';
-  readonly label: MessageKey;
-  readonly required: boolean;
-}
-
-const noteField = (required: boolean): ModalField => ({ name: 'note', label: 'workOrders.field.note', required });
-
-/** A few fields asked for (a note, an assignee, a time), then one POST with a fresh Idempotency-Key. */
-function NoteModal({
-  title,
-  fields,
-  onSubmit,
-  onClose,
-}: {
-  readonly title: string;
-  readonly fields: readonly ModalField[];
-  readonly onSubmit: (values: Readonly<Record<string, string>>, key: string) => Promise<void>;
-  readonly onClose: () => void;
-}) {
-  const { t } = useI18n();
-  const [form] = Form.useForm<Record<string, string>>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const submit = async () => {
-    // A field that does not pass its rules says so under it; nothing is sent.
-    const values = fields.length === 0 ? {} : await form.validateFields().catch(() => undefined);
-    if (values === undefined) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onSubmit(values, idempotencyKey());
-      onClose();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <Modal open title={title} okText={t('action.submit')} cancelText={t('action.cancel')} onOk={() => void submit()} onCancel={onClose} confirmLoading={busy} okButtonProps={{ 'data-testid': 'submit-action' }} destroyOnHidden>
-      <Form form={form} layout="vertical">
-        {fields.map((field) => (
-          <Form.Item
-            key={field.name}
-            name={field.name}
-            label={t(field.label)}
-            rules={[
-              ...(field.required ? [{ required: true, whitespace: true, message: t('form.required') }] : []),
-              ...(field.name === 'hours' ? [{ pattern: /^(?:[1-9]|1\d|2[0-4])$/, message: t('alarms.hoursRange') }] : []),
-            ]}
-          >
-            <Input data-testid={`field-${field.name}`} />
-          </Form.Item>
-        ))}
-      </Form>
-      {error !== undefined && <ProblemAlert error={error} />}
-    </Modal>
-  );
-}
+const noteField = (required: boolean): ActionField => ({ name: 'note', label: 'workOrders.field.note', kind: 'text', required });
 
 /** The body fields each work-order transition asks for (the API's schemas: a note where it is required). */
-const transitionFields: Readonly<Record<TransitionName, readonly ModalField[]>> = {
-  assignment: [{ name: 'assignee', label: 'workOrders.field.assignee', required: true }, noteField(false)],
+const transitionFields: Readonly<Record<TransitionName, readonly ActionField[]>> = {
+  assignment: [{ name: 'assignee', label: 'workOrders.field.assignee', kind: 'text', required: true }, noteField(false)],
   start: [noteField(false)],
   waiting: [noteField(true)],
   resolution: [noteField(true)],
@@ -172,7 +114,7 @@ export function AlarmsPage({ session }: { readonly session: Session }) {
         ]}
       />
       {acknowledging !== undefined && (
-        <NoteModal
+        <FormModal
           title={`${t('alarms.acknowledge')} · ${acknowledging.id}`}
           fields={[noteField(false)]}
           onClose={() => setAcknowledging(undefined)}
@@ -185,11 +127,11 @@ export function AlarmsPage({ session }: { readonly session: Session }) {
         />
       )}
       {shelving !== undefined && (
-        <NoteModal
+        <FormModal
           title={`${t('alarms.shelve')} · ${shelving.id}`}
           fields={[
-            { name: 'hours', label: 'alarms.hours', required: true },
-            { name: 'reason', label: 'field.reason', required: false },
+            { name: 'hours', label: 'alarms.hours', kind: 'hours', required: true },
+            { name: 'reason', label: 'field.reason', kind: 'text', required: false },
           ]}
           onClose={() => setShelving(undefined)}
           onSubmit={async (values, key) => {
@@ -259,7 +201,7 @@ export function WorkOrdersPage({ session }: { readonly session: Session }) {
         ]}
       />
       {acting !== undefined && (
-        <NoteModal
+        <FormModal
           title={`${t(`workOrders.tx.${acting.name}`)} · ${acting.order.id}`}
           fields={transitionFields[acting.name]}
           onClose={() => setActing(undefined)}

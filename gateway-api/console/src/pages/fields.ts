@@ -7,6 +7,7 @@ export function fieldRules(field: Pick<ActionField, 'kind' | 'required'>, t: (ke
   const rules: Rule[] = field.required ? [{ required: true, whitespace: true, message: t('form.required') }] : [];
   if (field.kind === 'decimal') rules.push({ pattern: decimalPattern, message: t('form.decimal') });
   if (field.kind === 'identifier') rules.push({ pattern: identifierPattern, message: t('form.identifier') });
+  if (field.kind === 'hours') rules.push({ pattern: /^(?:[1-9]|1\d|2[0-4])$/, message: t('alarms.hoursRange') });
   if (field.kind === 'decimals') {
     rules.push({
       validator: (_rule, value: string | undefined) =>
