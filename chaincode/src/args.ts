@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { describeIssues, invalidArgument } from './errors';
 import {
   anchorRef,
+  currency,
   decimal,
   documentRef,
   hash0x,
+  isoTime,
   mspId,
   newId,
   refId,
@@ -42,10 +44,33 @@ export const pledgeRequestArgs = z.strictObject({
   lender: mspId,
   loanReference: text(100),
   loanAmount: decimal,
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like "CNY"'),
+  currency,
 });
 
-export const pledgeTermsArgs = z.strictObject({ releaseApprovalThreshold: decimal.optional() });
+/** A loan's terms as an acceptance or amendment names them: fractions as decimal text; what is left out defaults. */
+export const loanTermsArgs = z.strictObject({
+  haircut: decimal.optional(),
+  warningLtv: decimal.optional(),
+  liquidationLtv: decimal.optional(),
+  cureHours: z.int().min(1).max(720).optional(),
+});
+
+/** AcceptPledge's terms: the release threshold, and the loan's terms (used by the loan's first acceptance). */
+export const pledgeTermsArgs = z.strictObject({ releaseApprovalThreshold: decimal.optional(), terms: loanTermsArgs.optional() });
+
+export const loanAmendmentArgs = z.strictObject({ terms: loanTermsArgs, reason: text(500) });
+
+/** A price mark as the oracle gives it; `price` is checked by hand so a negative one is told as such. */
+export const priceMarkArgs = z.strictObject({
+  commodity: text(100),
+  unit: text(20),
+  price: z.string().max(40),
+  currency,
+  source: text(200),
+  asOf: isoTime,
+});
+
+export const repaymentArgs = z.strictObject({ amount: z.string().max(40), currency, reference: text(100) });
 
 export const splitQuantitiesArgs = z.array(decimal).min(2).max(100);
 

@@ -14,6 +14,10 @@ export const errorCodes = [
   'ALREADY_EXISTS',
   'FROZEN',
   'INVALID_ARGUMENT',
+  // Collateral value (docs/collateral.md): a release that would leave its loan at or above the warning line, and an
+  // amount or mark in another currency than the loan's or the commodity's (never converted).
+  'LTV_COVENANT',
+  'CURRENCY_MISMATCH',
   // Not a refusal: an invariant of ours broke (corrupt state, a bug). Never expected in normal operation.
   'INTERNAL',
 ] as const;

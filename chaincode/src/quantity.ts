@@ -56,6 +56,19 @@ export class Quantity {
     return this.millionths < other.millionths ? -1 : this.millionths > other.millionths ? 1 : 0;
   }
 
+  /** The exact value as an integer count of millionths (for exact products, as valuation.ts computes). */
+  toMillionths(): bigint {
+    return this.millionths;
+  }
+
+  /** The quantity of `millionths` millionths; a negative count is an invariant failure. */
+  static ofMillionths(millionths: bigint): Quantity {
+    if (millionths < 0n) {
+      throw internal(`a quantity cannot be negative: ${millionths.toString()} millionths`);
+    }
+    return new Quantity(millionths);
+  }
+
   isZero(): boolean {
     return this.millionths === 0n;
   }

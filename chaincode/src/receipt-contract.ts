@@ -1,6 +1,7 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { invalidArgument, toChaincodeError } from './errors';
 import { getCheckpoint, recordCheckpoint } from './transactions/checkpoints';
+import { amendLoanTerms, getLoan, getPrice, recordPrice, recordRepayment } from './transactions/collateral';
 import { freeze, unfreeze } from './transactions/holds';
 import { cancelDraft, confirmDelivery, confirmReceipt, draftReceipt, requestWithdrawal } from './transactions/issuance';
 import { getLot, recordStockCount, registerLot } from './transactions/lots';
@@ -10,10 +11,12 @@ import {
   approveRelease,
   declareDefault,
   dispose,
+  overrideCovenant,
   rejectPledge,
   rejectRelease,
   releasePledge,
   requestPledge,
+  requestReleaseOverride,
 } from './transactions/pledges';
 import { getEncumbrance, getHistory, getReceipt, listReceipts } from './transactions/queries';
 import { listRiskEvents, recordRiskEvent, resolveRiskEvent } from './transactions/risk';
@@ -96,6 +99,55 @@ export class ReceiptContract extends Contract {
   @Returns('string')
   async AcceptPledge(ctx: Context, receiptId: string, termsJson: string): Promise<string> {
     return acceptPledge(ctx, receiptId, termsJson);
+  }
+
+  /** Asks for a release the loan's LTV covenant refuses to wait for an approver's override (lender officer). */
+  @Transaction()
+  @Returns('string')
+  async RequestReleaseOverride(ctx: Context, receiptId: string, quantity: string): Promise<string> {
+    return requestReleaseOverride(ctx, receiptId, quantity);
+  }
+
+  /** Lets a covenant-refused release go ahead, with a reason (a lender approver other than its requester). */
+  @Transaction()
+  @Returns('string')
+  async OverrideCovenant(ctx: Context, receiptId: string, reason: string): Promise<string> {
+    return overrideCovenant(ctx, receiptId, reason);
+  }
+
+  /** Records a price mark of a commodity (the oracle). */
+  @Transaction()
+  @Returns('string')
+  async RecordPrice(ctx: Context, markJson: string): Promise<string> {
+    return recordPrice(ctx, markJson);
+  }
+
+  /** The mark in force for a commodity: now (at = "") or at an ISO time. */
+  @Transaction(false)
+  @Returns('string')
+  async GetPrice(ctx: Context, commodity: string, at: string): Promise<string> {
+    return getPrice(ctx, commodity, at);
+  }
+
+  /** Amends a loan's terms, with a reason (a lender approver). */
+  @Transaction()
+  @Returns('string')
+  async AmendLoanTerms(ctx: Context, loanReference: string, amendmentJson: string): Promise<string> {
+    return amendLoanTerms(ctx, loanReference, amendmentJson);
+  }
+
+  /** Records a repayment against a loan (a lender officer). */
+  @Transaction()
+  @Returns('string')
+  async RecordRepayment(ctx: Context, loanReference: string, repaymentJson: string): Promise<string> {
+    return recordRepayment(ctx, loanReference, repaymentJson);
+  }
+
+  /** A loan, its receipts and its valuation at the latest marks (the lender and the borrower). */
+  @Transaction(false)
+  @Returns('string')
+  async GetLoan(ctx: Context, lender: string, loanReference: string): Promise<string> {
+    return getLoan(ctx, lender, loanReference);
   }
 
   /** Declines a pledge request (officer of the named lender). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { freeze, isoTime, party, pendingRelease, pledge, receipt, refId, riskEvent } from './model';
+import { freeze, isoTime, loan, party, pendingRelease, pledge, receipt, refId, riskEvent } from './model';
+import { ltvBands } from './valuation';
 import { receiptStatuses } from './transitions';
 
 /** What GetReceipt and the receipt transactions return: the stored receipt plus the derived `frozen` flag. */
@@ -36,3 +37,20 @@ export const encumbrance = z.strictObject({
   asOf: isoTime,
 });
 export type Encumbrance = z.infer<typeof encumbrance>;
+
+const markInForce = z.looseObject({ commodity: z.string(), unit: z.string(), price: z.string(), currency: z.string(), asOf: isoTime });
+
+/** valueLoan's answer (valuation.ts), as GetLoan returns it and the gateway stores it. */
+export const valuation = z.strictObject({
+  state: z.enum(['VALUED', 'UNPRICED']),
+  value: z.string().nullable(),
+  outstanding: z.string(),
+  ltv: z.string().nullable(),
+  band: z.enum(ltvBands).nullable(),
+  holdings: z.array(z.strictObject({ commodity: z.string(), unit: z.string(), quantity: z.string(), mark: markInForce.nullable() })),
+  problems: z.array(z.strictObject({ commodity: z.string(), code: z.enum(['NO_MARK', 'CURRENCY_MISMATCH', 'UNIT_MISMATCH']), message: z.string() })),
+});
+
+/** What GetLoan returns: the loan, the receipts securing it, and its valuation at the latest marks. */
+export const loanDetail = z.strictObject({ loan, receiptIds: z.array(refId), valuation });
+export type LoanDetail = z.infer<typeof loanDetail>;

@@ -13,7 +13,8 @@ export const orgKinds: Readonly<Record<string, OrgKind>> = {
 
 /** The roles each kind of organisation issues in its certificates' `role` attribute. */
 export const rolesByOrg = {
-  custodian: ['clerk', 'supervisor', 'auditor', 'device-gateway'],
+  // The oracle records price marks and sees nothing else (docs/collateral.md: why the custodian runs it).
+  custodian: ['clerk', 'supervisor', 'auditor', 'device-gateway', 'oracle'],
   lender: ['officer', 'approver', 'auditor'],
   borrower: ['owner', 'auditor'],
 } as const satisfies Record<OrgKind, readonly string[]>;
@@ -33,6 +34,9 @@ export interface Caller {
   readonly org: OrgKind;
   readonly role: Role;
 }
+
+/** The role that records price marks (RecordPrice); it reads prices only, no receipt, lot or loan. */
+export const oracleRole = 'oracle';
 
 /** Every known org and role: what queries allow (object visibility then narrows what each caller sees). */
 export const anyKnownCaller: readonly Allowed[] = [

@@ -41,6 +41,8 @@ export const receiptTxs = [
   'ReleasePledge',
   'ApproveRelease',
   'RejectRelease',
+  'RequestReleaseOverride',
+  'OverrideCovenant',
   'TransferOwnership',
   'SplitReceipt',
   'RequestWithdrawal',
@@ -96,6 +98,9 @@ export const transitions: readonly Transition[] = [
   { tx: 'ReleasePledge', from: ['PLEDGED'], to: ['ISSUED', 'SPLIT', 'PLEDGED'], who: [officer], whileFrozen: false },
   { tx: 'ApproveRelease', from: ['PLEDGED'], to: ['ISSUED', 'SPLIT'], who: [approver], whileFrozen: false },
   { tx: 'RejectRelease', from: ['PLEDGED'], to: ['PLEDGED'], who: [approver], whileFrozen: false },
+  // A release the loan's LTV covenant refuses waits for an approver's override (docs/collateral.md).
+  { tx: 'RequestReleaseOverride', from: ['PLEDGED'], to: ['PLEDGED'], who: [officer], whileFrozen: false },
+  { tx: 'OverrideCovenant', from: ['PLEDGED'], to: ['ISSUED', 'SPLIT'], who: [approver], whileFrozen: false },
   { tx: 'TransferOwnership', from: ['ISSUED'], to: ['ISSUED'], who: [owner], whileFrozen: false },
   { tx: 'SplitReceipt', from: ['ISSUED'], to: ['SPLIT'], who: [owner], whileFrozen: false },
   { tx: 'RequestWithdrawal', from: ['ISSUED'], to: ['WITHDRAWAL_REQUESTED'], who: [owner], whileFrozen: false },

@@ -51,6 +51,27 @@ export interface Config {
   readonly mqtt: MqttConfig;
   /** Signed webhooks (docs/webhooks.md). */
   readonly webhooks: WebhooksConfig;
+  /** Collateral value: price marks, marking, margin calls (docs/collateral.md). */
+  readonly collateral: CollateralConfig;
+}
+
+export interface CollateralConfig {
+  /**
+   * PRICE_FEED_URL: a JSON or CSV feed of marks (docs/collateral.md) the oracle pulls every PRICE_FEED_INTERVAL_MS
+   * (default 3600000, an hour) and records on the ledger. Unset: marks come by hand only.
+   */
+  readonly feedUrl: string | undefined;
+  readonly feedIntervalMs: number;
+  /**
+   * PRICE_STALE_HOURS: how old a commodity's latest mark may be before it raises a stale-mark alarm (default 48);
+   * PRICE_STALE_LIMITS: per-commodity limits, a JSON object of hours (`{"copper cathode": 26}`).
+   */
+  readonly staleHours: number;
+  readonly staleLimits: Readonly<Record<string, number>>;
+  /** MARKING_POLL_MS: how often marking looks for ledger changes another process projected (default 1000). */
+  readonly pollMs: number;
+  /** MARKING_DAILY_MS: how often every loan is marked again whatever changed (default 86400000, once a day). */
+  readonly dailyMs: number;
 }
 
 export interface WebhooksConfig {
@@ -202,6 +223,26 @@ const environment = z.object({
   WEBHOOK_RETRY_MAX_MS: integer(1, 7 * 86_400_000).default(3_600_000),
   WEBHOOK_RETRY_WINDOW_MS: integer(0, 90 * 86_400_000).default(259_200_000),
   WEBHOOK_CONCURRENCY: integer(1, 1_000).default(32),
+  PRICE_FEED_URL: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL')
+    .optional(),
+  PRICE_FEED_INTERVAL_MS: integer(1_000, 7 * 86_400_000).default(3_600_000),
+  PRICE_STALE_HOURS: integer(1, 8_760).default(48),
+  PRICE_STALE_LIMITS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of hours, like {"copper cathode": 26}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().min(1).max(100), z.int().min(1).max(8_760), { error: 'must be a JSON object of hours (1-8760), like {"copper cathode": 26}' }))
+    .optional(),
+  MARKING_POLL_MS: integer(10, 600_000).default(1_000),
+  MARKING_DAILY_MS: integer(1_000, 7 * 86_400_000).default(86_400_000),
 });
 
 /** A configuration problem, reported before anything starts. */
@@ -268,6 +309,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       retryMaxMs: Math.max(e.WEBHOOK_RETRY_MAX_MS, e.WEBHOOK_RETRY_BASE_MS),
       retryWindowMs: e.WEBHOOK_RETRY_WINDOW_MS,
       concurrency: e.WEBHOOK_CONCURRENCY,
+    },
+    collateral: {
+      feedUrl: e.PRICE_FEED_URL,
+      feedIntervalMs: e.PRICE_FEED_INTERVAL_MS,
+      staleHours: e.PRICE_STALE_HOURS,
+      staleLimits: e.PRICE_STALE_LIMITS ?? {},
+      pollMs: e.MARKING_POLL_MS,
+      dailyMs: e.MARKING_DAILY_MS,
     },
   };
 }

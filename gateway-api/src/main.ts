@@ -18,7 +18,7 @@ import { fileWallet } from './identity/wallet.js';
 import { EmbeddedLedger } from './ledger/embedded/index.js';
 import { FabricLedger, loadConnectionBundle } from './ledger/fabric/fabric-ledger.js';
 import type { Identity, LedgerPort } from './ledger/port.js';
-import { alarmsModule, anchoringModule, dashboardModule, devicesModule, documentsModule, eventsModule, leavesModule, mqttModule, readingsModule, receiptsModule, rulesModule, webhooksModule, workOrdersModule } from './modules/index.js';
+import { alarmsModule, anchoringModule, collateralModule, dashboardModule, devicesModule, documentsModule, eventsModule, leavesModule, mqttModule, readingsModule, receiptsModule, rulesModule, webhooksModule, workOrdersModule } from './modules/index.js';
 import { projectorSpec } from './modules/receipts/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { startModules, type GatewayModule, type HealthCheck, type InfrastructureHealth, type ModuleApis } from './platform/module.js';
@@ -45,6 +45,8 @@ export interface Gateway {
   anchorRpcUrl(): string | undefined;
   /** Waits until every reading accepted so far is evaluated, and every ledger action its alarms owe is done. */
   supervisionSettled(timeoutMs?: number): Promise<void>;
+  /** Waits until the projection has caught up and marking has applied everything it stored (docs/collateral.md). */
+  collateralSettled(timeoutMs?: number): Promise<void>;
   /** Stops accepting requests, lets those in flight finish, then stops the modules, the ledger and the database. */
   close(): Promise<void>;
 }
@@ -68,6 +70,7 @@ export const defaultModules: readonly GatewayModule[] = [
   alarmsModule,
   rulesModule,
   webhooksModule,
+  collateralModule,
   dashboardModule,
 ];
 
@@ -169,6 +172,10 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       anchoringSettled: async (timeoutMs) => use('anchoring').settled(timeoutMs),
       anchorRpcUrl: () => started.api('anchoring')?.rpcUrl(),
       mqttUrl: () => started.api('mqtt')?.url(),
+      collateralSettled: async (timeoutMs) => {
+        await use('receipts').caughtUp(timeoutMs);
+        await use('collateral').settled(timeoutMs);
+      },
       supervisionSettled: async (timeoutMs) => {
         await use('rules').evaluated(timeoutMs);
         await use('alarms').settled(timeoutMs);

@@ -50,10 +50,25 @@ export const receiptActions: Readonly<Record<Exclude<ReceiptTx, 'DraftReceipt'>,
       ),
   },
   AcceptPledge: {
-    fields: [{ name: 'releaseApprovalThreshold', label: 'field.releaseApprovalThreshold', kind: 'decimal', required: false }],
+    fields: [
+      { name: 'releaseApprovalThreshold', label: 'field.releaseApprovalThreshold', kind: 'decimal', required: false },
+      // The loan's terms: its first acceptance sets them; left empty, the defaults (docs/collateral.md).
+      { name: 'haircut', label: 'field.haircut', kind: 'decimal', required: false },
+      { name: 'warningLtv', label: 'field.warningLtv', kind: 'decimal', required: false },
+      { name: 'liquidationLtv', label: 'field.liquidationLtv', kind: 'decimal', required: false },
+      { name: 'cureHours', label: 'field.cureHours', kind: 'hours', required: false },
+    ],
     run: (id, v, key) => {
       const threshold = optional(v.releaseApprovalThreshold);
-      return committed(api.POST('/v1/receipts/{id}/pledge-acceptance', { params: { ...path(id), header: idempotent(key) }, body: threshold === undefined ? {} : { releaseApprovalThreshold: threshold } }));
+      const cureHours = optional(v.cureHours);
+      const terms = {
+        ...(optional(v.haircut) === undefined ? {} : { haircut: v.haircut }),
+        ...(optional(v.warningLtv) === undefined ? {} : { warningLtv: v.warningLtv }),
+        ...(optional(v.liquidationLtv) === undefined ? {} : { liquidationLtv: v.liquidationLtv }),
+        ...(cureHours === undefined ? {} : { cureHours: Number(cureHours) }),
+      };
+      const body = { ...(threshold === undefined ? {} : { releaseApprovalThreshold: threshold }), ...(Object.keys(terms).length === 0 ? {} : { terms }) };
+      return committed(api.POST('/v1/receipts/{id}/pledge-acceptance', { params: { ...path(id), header: idempotent(key) }, body }));
     },
   },
   RejectPledge: { fields: [reason], run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/pledge-rejection', { params: { ...path(id), header: idempotent(key) }, body: { reason: v.reason ?? '' } })) },
@@ -63,6 +78,11 @@ export const receiptActions: Readonly<Record<Exclude<ReceiptTx, 'DraftReceipt'>,
   },
   ApproveRelease: { fields: [], run: (id, _v, key) => committed(api.POST('/v1/receipts/{id}/release-approval', { params: { ...path(id), header: idempotent(key) }, body: {} })) },
   RejectRelease: { fields: [reason], run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/release-rejection', { params: { ...path(id), header: idempotent(key) }, body: { reason: v.reason ?? '' } })) },
+  RequestReleaseOverride: {
+    fields: [{ name: 'quantity', label: 'field.quantity', kind: 'decimal', required: true }],
+    run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/release-override-request', { params: { ...path(id), header: idempotent(key) }, body: { quantity: v.quantity ?? '' } })),
+  },
+  OverrideCovenant: { fields: [reason], run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/covenant-override', { params: { ...path(id), header: idempotent(key) }, body: { reason: v.reason ?? '' } })) },
   TransferOwnership: {
     fields: [{ name: 'newOwner', label: 'field.newOwner', kind: 'identifier', required: true }],
     run: (id, v, key) => committed(api.POST('/v1/receipts/{id}/transfer', { params: { ...path(id), header: idempotent(key) }, body: { newOwner: v.newOwner ?? '' } })),

@@ -14,6 +14,10 @@ export function allowedActions(receipt: Receipt, session: Session): ReceiptTx[] 
     .filter((row) => row.from.includes(receipt.status))
     .filter((row) => row.whileFrozen || !receipt.frozen)
     .filter((row) => (row.tx === 'ApproveRelease' || row.tx === 'RejectRelease' ? receipt.pendingRelease != null : true))
+    // A release the loan's covenant refused waits for an override, not an approval (docs/collateral.md).
+    .filter((row) => (row.tx === 'ApproveRelease' ? receipt.pendingRelease?.covenant === undefined : true))
+    .filter((row) => (row.tx === 'OverrideCovenant' ? receipt.pendingRelease?.covenant !== undefined : true))
+    .filter((row) => (row.tx === 'RequestReleaseOverride' ? receipt.pendingRelease == null : true))
     .map((row) => row.tx);
 }
 

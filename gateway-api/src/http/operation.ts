@@ -25,7 +25,8 @@ export type OperationTag =
   | 'Events'
   | 'Webhooks'
   | 'Session'
-  | 'Dashboard';
+  | 'Dashboard'
+  | 'Collateral';
 
 /** The methods an operation may have. GET and DELETE take no body; POST and PUT take JSON (or bytes). */
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete';

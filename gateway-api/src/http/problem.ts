@@ -55,6 +55,8 @@ const ledgerStatus: Readonly<Record<LedgerErrorCode, number>> = {
   PHANTOM_READ_CONFLICT: 409,
   DUPLICATE_TRANSACTION: 409,
   OVER_ISSUE: 422,
+  LTV_COVENANT: 409,
+  CURRENCY_MISMATCH: 422,
   INTERNAL: 500,
   CHAINCODE_ERROR: 500,
   LEDGER_UNAVAILABLE: 503,
@@ -95,6 +97,14 @@ const evidenceStatus: Readonly<Record<EvidenceErrorCode, number>> = {
   WEBHOOK_TARGET_FORBIDDEN: 422,
   WEBHOOK_DELIVERY_NOT_FOUND: 404,
   WEBHOOK_LIMIT_REACHED: 409,
+  // Collateral
+  PRICE_NOT_FOUND: 404,
+  PRICE_FEED_INVALID: 422,
+  PRICE_FEED_UNREACHABLE: 502,
+  PRICE_FEED_NOT_CONFIGURED: 409,
+  LOAN_NOT_FOUND: 404,
+  LOAN_AMBIGUOUS: 409,
+  MARGIN_CALL_NOT_FOUND: 404,
 };
 
 const titles: Readonly<Record<number, string>> = {
@@ -109,6 +119,7 @@ const titles: Readonly<Record<number, string>> = {
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
 };
 

@@ -25,6 +25,7 @@ export const demoIdentities: readonly { readonly id: string; readonly org: OrgKe
   { id: 'custodian.clerk', org: 'custodian', user: 'clerk', role: 'clerk' },
   { id: 'custodian.supervisor', org: 'custodian', user: 'supervisor', role: 'supervisor' },
   { id: 'custodian.device-gateway', org: 'custodian', user: 'device-gateway', role: 'device-gateway' },
+  { id: 'custodian.oracle', org: 'custodian', user: 'oracle', role: 'oracle' },
   { id: 'lender.officer', org: 'lender', user: 'officer', role: 'officer' },
   { id: 'lender.approver', org: 'lender', user: 'approver', role: 'approver' },
   { id: 'borrower.alice', org: 'borrower', user: 'alice', role: 'owner' },

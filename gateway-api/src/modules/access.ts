@@ -1,4 +1,4 @@
-import { orgKindOf, rolesByOrg, type Allowed } from '@wr/chaincode/roles';
+import { oracleRole, orgKindOf, rolesByOrg, type Allowed } from '@wr/chaincode/roles';
 import type { Caller } from '../http/auth.js';
 import { receiptVisibility, type Viewer } from './receipts/receipt-queries.js';
 
@@ -16,7 +16,7 @@ export const custodianRoles = custodian('clerk', 'supervisor', 'auditor', 'devic
  */
 export function supervisionVisibility(viewer: Viewer, lotColumn: string, param: (value: unknown) => string): string {
   const org = orgKindOf(viewer.mspId);
-  if (org === undefined || !(rolesByOrg[org] as readonly string[]).includes(viewer.role)) return 'false';
+  if (org === undefined || !(rolesByOrg[org] as readonly string[]).includes(viewer.role) || viewer.role === oracleRole) return 'false';
   if (org === 'custodian') return 'true';
   return `EXISTS (SELECT 1 FROM receipts visible WHERE visible.lot_id = ${lotColumn} AND ${receiptVisibility(viewer, param)})`;
 }

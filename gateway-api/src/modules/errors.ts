@@ -35,6 +35,14 @@ export const evidenceErrorCodes = [
   'WEBHOOK_TARGET_FORBIDDEN',
   'WEBHOOK_DELIVERY_NOT_FOUND',
   'WEBHOOK_LIMIT_REACHED',
+  // Collateral value (docs/collateral.md).
+  'PRICE_NOT_FOUND',
+  'PRICE_FEED_INVALID',
+  'PRICE_FEED_UNREACHABLE',
+  'PRICE_FEED_NOT_CONFIGURED',
+  'LOAN_NOT_FOUND',
+  'LOAN_AMBIGUOUS',
+  'MARGIN_CALL_NOT_FOUND',
 ] as const;
 
 export type EvidenceErrorCode = (typeof evidenceErrorCodes)[number];

@@ -8,6 +8,7 @@ import { listReceipts, operations as receiptOperations } from './receipts/operat
 import { leafOperations } from './leaves/index.js';
 import { readingOperations } from './readings/index.js';
 import { alarmOperations } from './alarms/index.js';
+import { collateralOperations } from './collateral/index.js';
 import { dashboardOperations } from './dashboard/index.js';
 import { ruleOperations } from './rules/index.js';
 import { webhookOperations } from './webhooks/index.js';
@@ -15,6 +16,7 @@ import { workOrderOperations } from './work-orders/index.js';
 
 export { alarmsModule } from './alarms/index.js';
 export { anchoringModule } from './anchoring/index.js';
+export { collateralModule } from './collateral/index.js';
 export { dashboardModule } from './dashboard/index.js';
 export { devicesModule } from './devices/index.js';
 export { documentsModule } from './documents/index.js';
@@ -43,4 +45,7 @@ export const gatewayOperations: readonly Operation[] = [
 ];
 
 /** Every operation the gateway serves, as the OpenAPI document lists them (GET /openapi.json, `npm run openapi`). */
-export const everyOperation: readonly Operation[] = [...receiptOperations, listReceipts, ...gatewayOperations, ...sessionOperations];
+/** The collateral module's: price marks, loans and margin calls, some of them chaincode transactions (docs/collateral.md). */
+export { collateralOperations };
+
+export const everyOperation: readonly Operation[] = [...receiptOperations, listReceipts, ...gatewayOperations, ...collateralOperations, ...sessionOperations];

@@ -1,10 +1,14 @@
 import type { ListFilter } from '@wr/chaincode/args';
 import {
   checkpoint as checkpointSchema,
+  loan as loanSchema,
   lot as lotSchema,
+  priceMark as priceSchema,
   riskEvent as riskEventSchema,
   type Checkpoint,
+  type Loan,
   type Lot,
+  type PriceMark,
   type RiskAlarm,
   type RiskEvent,
   type RiskSeverity,
@@ -12,10 +16,12 @@ import {
 import {
   encumbrance as encumbranceSchema,
   historyEntry as historyEntrySchema,
+  loanDetail as loanDetailSchema,
   receiptPage as receiptPageSchema,
   receiptView as receiptViewSchema,
   type Encumbrance,
   type HistoryEntry,
+  type LoanDetail,
   type ReceiptPage,
   type ReceiptView,
 } from '@wr/chaincode/responses';
@@ -58,8 +64,34 @@ export interface PledgeRequest {
   readonly currency: string;
 }
 
+/** A loan's terms as an acceptance or amendment names them (fractions as decimal text; left out: the defaults). */
+export interface LoanTermsInput {
+  readonly haircut?: string | undefined;
+  readonly warningLtv?: string | undefined;
+  readonly liquidationLtv?: string | undefined;
+  readonly cureHours?: number | undefined;
+}
+
 export interface PledgeTerms {
   readonly releaseApprovalThreshold?: string | undefined;
+  /** The loan's terms, set by its first acceptance. */
+  readonly terms?: LoanTermsInput | undefined;
+}
+
+/** A price mark as RecordPrice takes it. */
+export interface PriceInput {
+  readonly commodity: string;
+  readonly unit: string;
+  readonly price: string;
+  readonly currency: string;
+  readonly source: string;
+  readonly asOf: string;
+}
+
+export interface RepaymentInput {
+  readonly amount: string;
+  readonly currency: string;
+  readonly reference: string;
 }
 
 /** A risk event as RecordRiskEvent takes it; only `critical` holds receipts. */
@@ -114,6 +146,11 @@ export interface ReceiptRegistry {
   recordRiskEvent(who: Identity, event: RiskEventDraft): Promise<Committed<RiskEvent>>;
   resolveRiskEvent(who: Identity, eventId: string, resolution: string): Promise<Committed<RiskEvent>>;
   recordCheckpoint(who: Identity, checkpoint: CheckpointRecord): Promise<Committed<Checkpoint>>;
+  requestReleaseOverride(who: Identity, receiptId: string, quantity: string): Promise<Committed<ReceiptView>>;
+  overrideCovenant(who: Identity, receiptId: string, reason: string): Promise<Committed<ReceiptView>>;
+  recordPrice(who: Identity, mark: PriceInput): Promise<Committed<PriceMark>>;
+  amendLoanTerms(who: Identity, loanReference: string, terms: LoanTermsInput, reason: string): Promise<Committed<Loan>>;
+  recordRepayment(who: Identity, loanReference: string, repayment: RepaymentInput): Promise<Committed<Loan>>;
 
   getReceipt(who: Identity, receiptId: string): Promise<ReceiptView>;
   getHistory(who: Identity, receiptId: string): Promise<HistoryEntry[]>;
@@ -122,6 +159,9 @@ export interface ReceiptRegistry {
   getLot(who: Identity, lotId: string): Promise<Lot>;
   getCheckpoint(who: Identity, seq: number): Promise<Checkpoint>;
   listRiskEvents(who: Identity, receiptId: string): Promise<RiskEvent[]>;
+  /** The mark in force for a commodity now, or at `at` (ISO time). */
+  getPrice(who: Identity, commodity: string, at?: string): Promise<PriceMark>;
+  getLoan(who: Identity, lender: string, loanReference: string): Promise<LoanDetail>;
 }
 
 export interface ReceiptRegistryOptions {
@@ -190,6 +230,11 @@ export function receiptRegistry(options: ReceiptRegistryOptions): ReceiptRegistr
     recordRiskEvent: (who, event) => submit(who, 'RecordRiskEvent', [json(event)], riskEventSchema),
     resolveRiskEvent: (who, id, resolution) => submit(who, 'ResolveRiskEvent', [id, resolution], riskEventSchema),
     recordCheckpoint: (who, checkpoint) => submit(who, 'RecordCheckpoint', [json(checkpoint)], checkpointSchema),
+    requestReleaseOverride: (who, id, quantity) => submit(who, 'RequestReleaseOverride', [id, quantity], receiptViewSchema),
+    overrideCovenant: (who, id, reason) => submit(who, 'OverrideCovenant', [id, reason], receiptViewSchema),
+    recordPrice: (who, mark) => submit(who, 'RecordPrice', [json(mark)], priceSchema),
+    amendLoanTerms: (who, loanReference, terms, reason) => submit(who, 'AmendLoanTerms', [loanReference, json({ terms, reason })], loanSchema),
+    recordRepayment: (who, loanReference, repayment) => submit(who, 'RecordRepayment', [loanReference, json(repayment)], loanSchema),
 
     getReceipt: (who, id) => evaluate(who, 'GetReceipt', [id], receiptViewSchema),
     getHistory: (who, id) => evaluate(who, 'GetHistory', [id], historyEntries),
@@ -198,6 +243,8 @@ export function receiptRegistry(options: ReceiptRegistryOptions): ReceiptRegistr
     getLot: (who, id) => evaluate(who, 'GetLot', [id], lotSchema),
     getCheckpoint: (who, seq) => evaluate(who, 'GetCheckpoint', [seq.toString()], checkpointSchema),
     listRiskEvents: (who, id) => evaluate(who, 'ListRiskEvents', [id], riskEvents),
+    getPrice: (who, commodity, at) => evaluate(who, 'GetPrice', [commodity, at ?? ''], priceSchema),
+    getLoan: (who, lender, loanReference) => evaluate(who, 'GetLoan', [lender, loanReference], loanDetailSchema),
   };
 }
 

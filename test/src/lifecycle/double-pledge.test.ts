@@ -70,7 +70,7 @@ describe('the double pledge race', function () {
     const receiptId = await f.issued('100');
     const outcomes = await Promise.allSettled(
       Array.from({ length: 50 }, (_, index) =>
-        f.world.submit(f.cast.alice, 'RequestPledge', receiptId, pledgeRequest(`LN-${index.toString()}`, '1000')),
+        f.world.submit(f.cast.alice, 'RequestPledge', receiptId, pledgeRequest(`LN-REQ-${index.toString()}`, '1000')),
       ),
     );
     const winnerIndex = outcomes.findIndex((outcome) => outcome.status === 'fulfilled');
@@ -80,7 +80,7 @@ describe('the double pledge race', function () {
 
     const receipt = await f.receipt(receiptId);
     const recorded = receipt.pledge?.loanReference;
-    expect(recorded, 'the request that won is the one recorded, never overwritten').to.equal(`LN-${winnerIndex.toString()}`);
+    expect(recorded, 'the request that won is the one recorded, never overwritten').to.equal(`LN-REQ-${winnerIndex.toString()}`);
     const versions = await history(receiptId);
     expect(versions.map((version) => version.status)).to.deep.equal(['PLEDGE_REQUESTED', 'ISSUED', 'DRAFT']);
   });

@@ -17,6 +17,7 @@ export interface Cast {
   readonly alice: Identity;
   readonly bob: Identity;
   readonly borrowerAuditor: Identity;
+  readonly oracle: Identity;
 }
 
 /** Organisation kind and role of each cast member, as their certificates say. */
@@ -33,6 +34,7 @@ export const castRoles = {
   alice: { org: 'borrower', role: 'owner' },
   bob: { org: 'borrower', role: 'owner' },
   borrowerAuditor: { org: 'borrower', role: 'auditor' },
+  oracle: { org: 'custodian', role: 'oracle' },
 } as const satisfies Record<keyof Cast, { readonly org: OrgKind; readonly role: string }>;
 
 /** Every cast member's name. */
@@ -52,6 +54,11 @@ export interface Fixture {
   issued(quantity?: string, lotId?: string): Promise<string>;
   pledgeRequested(quantity?: string): Promise<string>;
   pledged(quantity?: string, terms?: { readonly releaseApprovalThreshold?: string }): Promise<string>;
+  /**
+   * A receipt of 100 t of a commodity of its own, marked at 10000 CNY/t, pledged alone to a loan of its own of
+   * 500000 CNY (LTV 0.5 against the default warning line 0.7): releasing 30 t or more would breach the covenant.
+   */
+  covenanted(): Promise<string>;
   /**
    * A fresh receipt of 100 t owned by alice, on its own lot of 100 t, brought to `status` along the ordinary path
    * (pledges name LenderMSP with a release approval threshold of 50; SPLIT is an owner's split into 40 + 60).
@@ -106,6 +113,7 @@ export async function startFixture(): Promise<Fixture> {
     alice: await identity('BorrowerMSP', 'alice', 'owner'),
     bob: await identity('BorrowerMSP', 'bob', 'owner'),
     borrowerAuditor: await identity('BorrowerMSP', 'qian', 'auditor'),
+    oracle: await identity('CustodianMSP', 'feng', 'oracle'),
   };
   let counter = 0;
   const id = (prefix: string): string => `${prefix}${(++counter).toString()}`;
@@ -137,6 +145,17 @@ export async function startFixture(): Promise<Fixture> {
     async pledged(quantity, terms = {}) {
       const receiptId = await fixture.pledgeRequested(quantity);
       await world.submit(cast.officer, 'AcceptPledge', receiptId, JSON.stringify(terms));
+      return receiptId;
+    },
+    async covenanted() {
+      const commodity = id('covenanted-');
+      const lotId = id('LOT');
+      await world.submit(cast.clerk, 'RegisterLot', lotJson(lotId, '100', { commodity }));
+      const asOf = new Date(Date.now() - 60_000).toISOString();
+      await world.submit(cast.oracle, 'RecordPrice', JSON.stringify({ commodity, unit: 't', price: '10000', currency: 'CNY', source: 'test', asOf }));
+      const receiptId = await fixture.issued('100', lotId);
+      await world.submit(cast.alice, 'RequestPledge', receiptId, pledgeRequest(id('LN-COV-')));
+      await world.submit(cast.officer, 'AcceptPledge', receiptId, '{}');
       return receiptId;
     },
     async inState(status) {

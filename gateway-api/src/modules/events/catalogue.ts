@@ -42,6 +42,16 @@ export const eventCatalogue = {
   'work-order.closed': { object: 'work-order', summary: 'the work order was closed' },
   'work-order.reopened': { object: 'work-order', summary: 'the work order was reopened' },
   'work-order.escalated': { object: 'work-order', summary: 'an SLA escalation step was taken (notify, reassign, raise priority)' },
+  'price.recorded': { object: 'price', summary: 'the oracle recorded a price mark on the ledger (PriceRecorded; told to everyone)' },
+  'price.stale': { object: 'price', summary: "a commodity's latest mark grew older than its limit: a stale-mark alarm (told to everyone)" },
+  'price.stale-cleared': { object: 'price', summary: 'a fresh mark cleared the stale-mark alarm (told to everyone)' },
+  'loan.opened': { object: 'loan', summary: "the loan's first pledge was accepted, setting its terms (PledgeAccepted; the lender and the borrower)" },
+  'loan.terms-amended': { object: 'loan', summary: "a lender approver amended the loan's terms (LoanTermsAmended)" },
+  'loan.repayment-recorded': { object: 'loan', summary: 'the lender recorded a repayment; the outstanding amount went down (RepaymentRecorded)' },
+  'margin-call.opened': { object: 'margin-call', summary: 'marking found the loan at or above its warning line: the borrower is called to top up (追加保证金 / 补货)' },
+  'margin-call.escalated': { object: 'margin-call', summary: "the call passed its deadline uncured, or the loan reached its liquidation line: the lender's approver decides" },
+  'margin-call.cured': { object: 'margin-call', summary: 'the loan is below its warning line again (a pledge, a repayment, a price or amended terms)' },
+  'margin-call.closed': { object: 'margin-call', summary: 'the lender declared the loan in default: the call ends without a cure' },
   'checkpoint.anchored': { object: 'checkpoint', summary: 'a Merkle checkpoint of evidence was anchored on the EVM chain (told to everyone)' },
 } as const satisfies Record<string, { readonly object: string; readonly summary: string }>;
 
@@ -93,6 +103,52 @@ const riskEvent = {
   lotId: 'LOT-QD-0001',
   receiptId: null,
   alarmId: alarm.id,
+};
+
+export const priceExample = {
+  commodity: 'copper cathode',
+  unit: 't',
+  price: '68250.5',
+  currency: 'CNY',
+  source: 'SHFE settlement',
+  asOf: '2026-12-02T07:00:00.000Z',
+  recordedBy: 'oracle',
+  recordedAt: '2026-12-02T07:00:03.000Z',
+  txId,
+};
+export const priceAlarmExample = { id: 'pa_3f2a9c1d', commodity: 'copper cathode', asOf: '2026-11-30T07:00:00.000Z', limitHours: 48, raisedAt: '2026-12-02T07:00:01.000Z', clearedAt: null, clearedByAsOf: null };
+export const loanExample = {
+  lender: 'LenderMSP',
+  loanReference: 'LOAN-2026-118',
+  borrower: { mspId: 'BorrowerMSP', id: 'alice' },
+  currency: 'CNY',
+  principal: '2000000',
+  repaid: '0',
+  outstanding: '2000000',
+  terms: { haircut: '0.1', warningLtv: '0.7', liquidationLtv: '0.85', cureHours: 72 },
+  openedBy: 'officer',
+  openedAt: '2026-11-20T04:00:00.000Z',
+};
+export const marginCallExample = {
+  id: 'mc_8c1f0e2d4b6a7988',
+  lender: 'LenderMSP',
+  loanReference: 'LOAN-2026-118',
+  borrower: { mspId: 'BorrowerMSP', id: 'alice' },
+  currency: 'CNY',
+  status: 'OPEN',
+  openedAt: '2026-12-02T09:00:00.000Z',
+  openedBy: { kind: 'PRICE', txId, at: '2026-12-02T09:00:00.000Z' },
+  deadline: '2026-12-05T09:00:00.000Z',
+  warningLtv: '0.7',
+  liquidationLtv: '0.85',
+  openedLtv: '0.731',
+  ltv: '0.731',
+  value: '2735978.11',
+  outstanding: '2000000',
+  escalatedAt: null,
+  escalation: null,
+  endedAt: null,
+  endedBy: null,
 };
 
 /** An example of each type's `data`. */
@@ -156,6 +212,20 @@ export const eventExamples: Readonly<Record<EventType, Readonly<Record<string, u
     workOrder: { ...workOrder, priority: 'P1' },
     entry: { seq: 2, at: '2026-11-20T03:55:00.000Z', actor: 'work-orders.escalation', action: 'escalate', from: 'ASSIGNED', to: 'ASSIGNED', escalation: { clock: 'acknowledge', percent: 100, action: 'notify' } },
   },
+  'price.recorded': { price: priceExample, latest: true, ledger: { ...ledger, event: 'PriceRecorded' } },
+  'price.stale': { alarm: priceAlarmExample },
+  'price.stale-cleared': { alarm: { ...priceAlarmExample, clearedAt: '2026-12-03T09:00:05.000Z', clearedByAsOf: '2026-12-03T09:00:00.000Z' } },
+  'loan.opened': { loan: loanExample, ledger: { ...ledger, event: 'PledgeAccepted' } },
+  'loan.terms-amended': { loan: loanExample, previousTerms: { ...loanExample.terms, warningLtv: '0.75' }, reason: 'credit committee 2026-48', ledger: { ...ledger, event: 'LoanTermsAmended' } },
+  'loan.repayment-recorded': {
+    loan: { ...loanExample, repaid: '500000', outstanding: '1500000' },
+    repayment: { reference: 'PAY-2026-0091', amount: '500000', currency: 'CNY', outstandingAfter: '1500000' },
+    ledger: { ...ledger, event: 'RepaymentRecorded' },
+  },
+  'margin-call.opened': { marginCall: marginCallExample },
+  'margin-call.escalated': { marginCall: { ...marginCallExample, status: 'ESCALATED', escalatedAt: '2026-12-05T09:00:00.000Z', escalation: 'DEADLINE_PASSED' } },
+  'margin-call.cured': { marginCall: { ...marginCallExample, status: 'CURED', ltv: '0.64', endedAt: '2026-12-03T15:20:00.000Z', endedBy: { kind: 'PLEDGE', txId, at: '2026-12-03T15:20:00.000Z' } } },
+  'margin-call.closed': { marginCall: { ...marginCallExample, status: 'CLOSED', endedAt: '2026-12-06T10:00:00.000Z', endedBy: { kind: 'DEFAULT', txId, at: '2026-12-06T10:00:00.000Z' } } },
   'checkpoint.anchored': {
     checkpoint: {
       seq: 12,

@@ -1,4 +1,4 @@
-import { borrowerMspId, orgKindOf, orgKinds, rolesByOrg } from '@wr/chaincode/roles';
+import { borrowerMspId, oracleRole, orgKindOf, orgKinds, rolesByOrg } from '@wr/chaincode/roles';
 import { z } from 'zod';
 import type { Queryable } from '../../db/database.js';
 import { parseOptionalRow, parseRows, timestamp } from '../../db/rows.js';
@@ -60,6 +60,8 @@ export const publicEvent = (event: NewEvent): PublicEvent => ({
 export function partyOf(viewer: Viewer): Party | undefined {
   const org = orgKindOf(viewer.mspId);
   if (org === undefined || !(rolesByOrg[org] as readonly string[]).includes(viewer.role)) return undefined;
+  // The oracle sees only what everyone does (marks, checkpoints): none of its organisation's receipts or lots.
+  if (viewer.role === oracleRole) return `${viewer.mspId}/${oracleRole}`;
   return org === 'borrower' && viewer.role !== 'auditor' ? `${viewer.mspId}/${viewer.user}` : viewer.mspId;
 }
 

@@ -26,8 +26,11 @@ const receiptTypes: Readonly<Record<string, EventType>> = {
   CollateralDisposed: 'receipt.disposed',
 };
 
-/** Chaincode events that tell nobody anything new: a checkpoint's record follows its anchoring (checkpoint.anchored). */
-const silent = new Set(['CheckpointRecorded']);
+/**
+ * Chaincode events that tell nobody anything new here: a checkpoint's record follows its anchoring
+ * (checkpoint.anchored); marks and loans are told by the collateral module, which reads the same events.
+ */
+const silent = new Set(['CheckpointRecorded', 'PriceRecorded', 'LoanTermsAmended', 'RepaymentRecorded']);
 
 /** Every chaincode event name the projection knows: a test checks the chaincode emits no other. */
 export const knownLedgerEvents: readonly string[] = [...Object.keys(receiptTypes), 'LotRegistered', 'StockCounted', 'RiskEventRecorded', 'RiskEventResolved', ...silent];
@@ -62,7 +65,7 @@ export async function ledgerEvents(tx: Queryable, update: EventUpdate, before: R
   if (silent.has(event.eventName)) return [];
   const payload = payloadSchema.parse(JSON.parse(update.payloadJson));
   // What the transaction changed, beside what every event carries (its transaction, the receipts it wrote).
-  const change = Object.fromEntries(Object.entries(payload).filter(([key]) => !['txId', 'receiptIds', 'receiptId', 'parties'].includes(key)));
+  const change = Object.fromEntries(Object.entries(payload).filter(([key]) => !['txId', 'receiptIds', 'receiptId', 'parties', 'opened'].includes(key)));
   const ledger = { txId: event.txId, blockNumber: Number(event.blockNumber), event: event.eventName };
   const id = `ledger-${event.txId}`;
   const at = event.timestamp;

@@ -1,6 +1,6 @@
 import { listFilterArgs } from '@wr/chaincode/args';
 import { receiptView, type ReceiptView } from '@wr/chaincode/responses';
-import { borrowerMspId, orgKindOf, rolesByOrg } from '@wr/chaincode/roles';
+import { borrowerMspId, oracleRole, orgKindOf, rolesByOrg } from '@wr/chaincode/roles';
 import { z } from 'zod';
 import type { Queryable } from '../../db/database.js';
 import { StoreError } from '../../db/errors.js';
@@ -54,7 +54,8 @@ export function receiptVisibility(viewer: Viewer, param: (value: unknown) => str
   if (org === undefined || !(rolesByOrg[org] as readonly string[]).includes(viewer.role)) return 'false';
   switch (org) {
     case 'custodian':
-      return `custodian_msp = ${param(viewer.mspId)}`;
+      // The oracle records prices and sees no receipt (canSeeReceipt).
+      return viewer.role === oracleRole ? 'false' : `custodian_msp = ${param(viewer.mspId)}`;
     case 'lender':
       return `pledge_lender = ${param(viewer.mspId)}`;
     case 'borrower':

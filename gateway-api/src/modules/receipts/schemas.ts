@@ -44,9 +44,22 @@ export const pledgeRequestBody = z
   .strictObject({ lender: mspId, loanReference: text(100), loanAmount: decimal, currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like "CNY"') })
   .openapi('PledgeRequest', { example: { lender: 'LenderMSP', loanReference: 'LOAN-2026-778', loanAmount: '2000000', currency: 'CNY' } });
 
+/** A loan's terms: fractions as decimal text ("0.8" for 80%); what is left out takes the default (docs/collateral.md). */
+export const loanTermsBody = z
+  .strictObject({
+    haircut: decimal.optional().openapi({ description: 'taken off market value before LTV (default "0")' }),
+    warningLtv: decimal.optional().openapi({ description: 'the warning line 警戒线: at or above it a margin call opens (default "0.7")' }),
+    liquidationLtv: decimal.optional().openapi({ description: "the liquidation line 平仓线: at or above it the lender's approver is alerted (default \"0.85\")" }),
+    cureHours: z.int().min(1).max(720).optional().openapi({ description: 'hours a margin call gives the borrower to cure it (default 72)' }),
+  })
+  .openapi('LoanTerms', { example: { haircut: '0.1', warningLtv: '0.7', liquidationLtv: '0.85', cureHours: 72 } });
+
 export const pledgeAcceptanceBody = z
-  .strictObject({ releaseApprovalThreshold: decimal.optional() })
-  .openapi('PledgeAcceptance', { example: { releaseApprovalThreshold: '100' } });
+  .strictObject({
+    releaseApprovalThreshold: decimal.optional(),
+    terms: loanTermsBody.optional().openapi({ description: "the loan's terms, set by the loan's first acceptance; a later one may only repeat them" }),
+  })
+  .openapi('PledgeAcceptance', { example: { releaseApprovalThreshold: '100', terms: { haircut: '0.1', warningLtv: '0.7', liquidationLtv: '0.85' } } });
 
 export const releaseBody = z.strictObject({ quantity: decimal }).openapi('Release', { example: { quantity: '200' } });
 export const transferBody = z.strictObject({ newOwner: userId }).openapi('Transfer', { example: { newOwner: 'bob' } });
