@@ -98,6 +98,7 @@ async function main(): Promise<void> {
   if (!verdict.ok) throw new Error('the bundle did not verify');
 
   await coldStore(call, step, tokens, rpcUrl);
+  await collateral(call, step);
   await hooks.close();
   console.log('\nDemo complete.');
 }
@@ -146,7 +147,7 @@ async function lenderWebhooks(call: Call): Promise<{ close(): Promise<void> }> {
   return {
     async close() {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      console.log(`\n15. The bank's receiver verified ${seen.size.toString()} webhook deliveries; the bank unsubscribes`);
+      console.log(`\n20. The bank's receiver verified ${seen.size.toString()} webhook deliveries; the bank unsubscribes`);
       await call('lender.officer', 'DELETE', `/webhooks/${reply.data.data.id}`);
       server.closeAllConnections();
       server.close();
@@ -272,3 +273,55 @@ main().catch((error: unknown) => {
   console.error(refused ? `No gateway at ${base}: start it with \`npm start\` first.` : error);
   process.exitCode = 1;
 });
+
+const loanView = z.object({ data: z.object({ value: z.string().nullable(), ltv: z.string().nullable(), band: z.string().nullable(), marginCall: z.object({ id: z.string(), status: z.string().nullable(), deadline: z.string().nullable() }).nullable() }) });
+const callList = z.object({ data: z.array(z.object({ id: z.string(), status: z.string(), deadline: z.string(), openedLtv: z.string().nullable(), endedBy: z.object({ kind: z.string() }).nullable() })) });
+
+/**
+ * The collateral story (docs/collateral.md): copper marked by the oracle, a loan against one receipt with its terms,
+ * a 12% fall that crosses the warning line and calls the borrower, the covenant refusing a release, and the borrower
+ * curing the call by pledging a second receipt.
+ */
+async function collateral(call: Call, step: (title: string) => void): Promise<void> {
+  const commodity = `copper cathode ${run}`;
+  const lot = `LOT-CU-${run}`;
+  const loan = `LOAN-CU-${run}`;
+  const [first, second] = [`WR-CU-${run}-1`, `WR-CU-${run}-2`];
+  const mark = (price: string, minutesAgo: number): Promise<unknown> =>
+    call('custodian.oracle', 'POST', '/prices', { commodity, unit: 't', price, currency: 'CNY', source: 'SHFE settlement', asOf: new Date(Date.now() - minutesAgo * 60_000).toISOString() });
+  const view = async (): Promise<z.infer<typeof loanView>['data']> => loanView.parse(await call('lender.officer', 'GET', `/loans/${loan}`)).data;
+  step('15. 360 t of copper in store, receipted to alice as 300 t and 60 t; the oracle marks copper at 68000 CNY/t');
+  await call('custodian.clerk', 'POST', '/lots', { id: lot, warehouseId: 'WH-QD-01', location: 'Shed 5', commodity, unit: 't', quantity: '360' });
+  for (const [id, quantity] of [[first, '300'], [second, '60']] as const) {
+    await call('custodian.clerk', 'POST', '/receipts', { id, lotId: lot, owner: 'alice', quantity });
+    await call('custodian.supervisor', 'POST', `/receipts/${id}/confirm`);
+  }
+  await mark('68000', 60);
+  step('16. The bank lends 12,000,000 CNY against the 300 t: haircut 10%, warning line 70%, liquidation line 85%');
+  await call('borrower.alice', 'POST', `/receipts/${first}/pledge-request`, { lender: 'LenderMSP', loanReference: loan, loanAmount: '12000000', currency: 'CNY' });
+  await call('lender.officer', 'POST', `/receipts/${first}/pledge-acceptance`, { terms: { haircut: '0.1', warningLtv: '0.7', liquidationLtv: '0.85' } });
+  // Marking follows the ledger a moment behind: until then the loan is not there yet (404).
+  const opened = await until('the loan to be marked', async () => {
+    const marked = await view().catch(() => undefined);
+    return marked?.ltv == null ? undefined : marked;
+  });
+  console.log(`    value ${opened.value ?? '-'} CNY, LTV ${opened.ltv ?? '-'}, ${opened.band ?? '-'}`);
+  step('17. Copper falls 12% to 59840: the loan crosses its warning line and alice is called to top up (追加保证金 / 补货)');
+  await mark('59840', 0);
+  const called = await until('the margin call', async () => {
+    const calls = callList.parse(await call('borrower.alice', 'GET', `/margin-calls?loanReference=${loan}&status=OPEN`)).data;
+    return calls[0];
+  });
+  console.log(`    margin call ${called.id}: opened at LTV ${called.openedLtv ?? '-'}, to be cured by ${called.deadline}`);
+  step('18. Meanwhile the bank may not release goods that would leave the loan above its warning line');
+  await call('lender.officer', 'POST', `/receipts/${first}/release`, { quantity: '50' }, 'LTV_COVENANT');
+  step('19. Alice pledges her other 60 t to the loan: the call is cured');
+  await call('borrower.alice', 'POST', `/receipts/${second}/pledge-request`, { lender: 'LenderMSP', loanReference: loan, loanAmount: '12000000', currency: 'CNY' });
+  await call('lender.officer', 'POST', `/receipts/${second}/pledge-acceptance`, {});
+  const cured = await until('the cure', async () => {
+    const calls = callList.parse(await call('lender.officer', 'GET', `/margin-calls?loanReference=${loan}`)).data;
+    return calls.find((each) => each.id === called.id && each.status === 'CURED');
+  });
+  const after = await view();
+  console.log(`    ${cured.id}: CURED by ${cured.endedBy?.kind ?? '-'}; value ${after.value ?? '-'} CNY, LTV ${after.ltv ?? '-'}, ${after.band ?? '-'}`);
+}

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { supervisionSpec } from '../modules/alarms/index.js';
 import { anchorSpec } from '../modules/anchoring/index.js';
+import { oracleSpec } from '../modules/collateral/index.js';
 import { projectorSpec } from '../modules/receipts/index.js';
 import { caFromPem } from '../identity/dev-ca.js';
 import { demoIdentities, mspOf } from '../identity/dev-identities.js';
@@ -39,9 +40,9 @@ async function main(): Promise<void> {
       await wallet.put(spec.id, await ca.issue(spec.user, spec.role));
       identities.push(spec.id);
     }
-    // The gateway's own service identities, as in embedded mode: the projection's reader, the anchoring worker, and
-    // the alarms' recorder of risk events and stock counts.
-    for (const spec of [projectorSpec, anchorSpec, supervisionSpec].filter((candidate) => mspOf[candidate.org] === peer.mspId)) {
+    // The gateway's own service identities, as in embedded mode: the projection's reader, the anchoring worker, the
+    // alarms' recorder of risk events and stock counts, and the price feed's oracle.
+    for (const spec of [projectorSpec, anchorSpec, supervisionSpec, oracleSpec].filter((candidate) => mspOf[candidate.org] === peer.mspId)) {
       await wallet.put(spec.id, await ca.issue(spec.user, spec.role));
       identities.push(spec.id);
     }

@@ -3,3 +3,4 @@ export { reservePort } from '@wr/anchor/testing';
 export { refusal, rejection } from './refusal.js';
 export { ManualClock, type PendingSleep } from './manual-clock.js';
 export { openDatabase, type Database } from '../db/database.js';
+export { markLoans, markNextEvents } from '../modules/collateral/marking.js';

@@ -80,7 +80,7 @@ for (const target of targets) {
               case 'work-order':
                 return seesOrder.has(identity.id);
               case 'lot':
-                return identity.org === 'custodian';
+                return identity.org === 'custodian' && identity.role !== 'oracle';
               default:
                 return true;
             }

@@ -12,6 +12,7 @@ const demoKeys = [
   'custodian.clerk',
   'custodian.supervisor',
   'custodian.device-gateway',
+  'custodian.oracle',
   'lender.officer',
   'lender.approver',
   'borrower.alice',

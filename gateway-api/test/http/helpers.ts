@@ -194,6 +194,8 @@ export const validBodies: Readonly<Record<string, (context: BodyContext) => Reco
   releasePledge: () => ({ quantity: '10' }),
   approveRelease: () => ({}),
   rejectRelease: () => ({ reason: 'loan not repaid' }),
+  requestReleaseOverride: () => ({ quantity: '30' }),
+  overrideCovenant: () => ({ reason: 'the risk committee accepts the exposure' }),
   transferReceipt: () => ({ newOwner: 'bob' }),
   splitReceipt: () => ({ quantities: ['40', '60'] }),
   requestWithdrawal: () => ({}),
@@ -254,6 +256,24 @@ export class Fixtures {
   async pledged(owner = 'alice', terms: Record<string, string> = {}): Promise<string> {
     const id = await this.pledgeRequested(owner);
     await this.api.write('acceptPledge', 'lender.officer', { id, body: terms });
+    return id;
+  }
+
+  /**
+   * A receipt of 100 t of a commodity of its own, marked at 10000 CNY/t, pledged alone to a loan of its own of
+   * 500000 CNY (LTV 0.5 against the default warning line 0.7): releasing 30 t or more breaches the covenant.
+   */
+  async covenanted(owner = 'alice'): Promise<string> {
+    const commodity = uid('copper');
+    const mark = { commodity, unit: 't', price: '10000', currency: 'CNY', source: 'test desk', asOf: new Date(Date.now() - 60_000).toISOString() };
+    const marked = await this.api.request('custodian.oracle', 'POST', '/v1/prices', { body: mark });
+    expect(marked.status, marked.text).to.equal(201);
+    const lotId = uid('LOT');
+    await this.api.write('registerLot', 'custodian.clerk', { body: { ...validBody('registerLot', noContext), id: lotId, commodity, unit: 't', quantity: '100' } });
+    const id = await this.draft(owner, '100', lotId);
+    await this.api.write('confirmReceipt', 'custodian.supervisor', { id });
+    await this.api.write('requestPledge', ownerIdentity(owner), { id, body: { lender: 'LenderMSP', loanReference: uid('LOAN'), loanAmount: '500000', currency: 'CNY' } });
+    await this.api.write('acceptPledge', 'lender.officer', { id, body: {} });
     return id;
   }
 

@@ -114,6 +114,17 @@ for (const target of targets) {
       expect(rejected).to.include({ status: 'PLEDGED', pendingRelease: null });
     });
 
+    it('releasePledge the covenant refuses is LTV_COVENANT; requestReleaseOverride waits; overrideCovenant releases it with a reason', async () => {
+      const { api, fixtures } = suite();
+      const id = await fixtures.covenanted();
+      expectProblem(await api.call('releasePledge', 'lender.officer', { id, body: { quantity: '30' } }), 409, 'LTV_COVENANT');
+      const pending = receiptView.parse((await api.write('requestReleaseOverride', 'lender.officer', { id, body: { quantity: '30' } })).data);
+      expect(pending.pendingRelease).to.deep.include({ quantity: '30', requestedBy: 'officer', covenant: { ltvAfter: '0.714285', warningLtv: '0.7' } });
+      const released = receiptView.parse((await api.write('overrideCovenant', 'lender.approver', { id, body: { reason: 'the risk committee accepts the exposure' } })).data);
+      expect(released).to.include({ status: 'SPLIT', pendingRelease: null });
+      expect(released.children).to.deep.equal([`${id}.1`, `${id}.2`]);
+    });
+
     it('transferReceipt hands the receipt to bob; splitReceipt divides it into exact parts', async () => {
       const { api, fixtures } = suite();
       const id = await fixtures.issued('alice');

@@ -157,6 +157,8 @@ for (const target of targets) {
         'borrower.alice': [onPledged.id],
         'borrower.bob': [onBobs.id],
         'borrower.auditor': [onPledged.id, onBobs.id],
+        // The oracle records prices and sees nothing of the custodian's books.
+        'custodian.oracle': [],
       };
       const mine = [onPledged.id, onBobs.id, noLot.id];
       for (const identity of demoIdentities) {

@@ -1,7 +1,6 @@
 import { borrowerMspId, orgKindOf, rolesByOrg } from '@wr/chaincode/roles';
 import { loan as loanSchema } from '@wr/chaincode/model';
 import { Quantity } from '@wr/chaincode/quantity';
-import { valuation as valuationSchema } from '@wr/chaincode/responses';
 import { z } from 'zod';
 import type { Database, Queryable } from '../../db/database.js';
 import { parseOptionalRow, parseRows, timestamp } from '../../db/rows.js';
@@ -11,7 +10,7 @@ import type { Identity } from '../../ledger/port.js';
 import type { ReceiptRegistry } from '../../registry/receipt-registry.js';
 import type { Viewer } from '../receipts/receipt-queries.js';
 import { checkPrice, FeedError, type FeedMark } from './feed.js';
-import { alarmView, callColumns, callView, markView, parseAlarms, parseCalls, staleLimit } from './marking.js';
+import { alarmView, callColumns, callView, markView, parseAlarms, parseCalls, staleLimit, storedValuation } from './marking.js';
 import type { CollateralConfig } from '../../config.js';
 
 /** Reads of loans, marks and margin calls, each over what the viewer may see; the oracle's imports. */
@@ -42,14 +41,28 @@ function params(): { values: unknown[]; param: (value: unknown) => string } {
 const loanRow = z.object({
   document: loanSchema,
   defaulted_at: timestamp.nullable(),
-  valuation: valuationSchema.nullable(),
+  state: z.enum(['VALUED', 'UNPRICED']).nullable(),
+  value: z.string().nullable(),
+  ltv: z.string().nullable(),
+  band: z.enum(['OK', 'WARNING', 'LIQUIDATION']).nullable(),
+  valuation: storedValuation.nullable(),
   marked_at: timestamp.nullable(),
   call_id: z.string().nullable(),
   call_status: z.string().nullable(),
   call_deadline: timestamp.nullable(),
 });
 
-function loanSummary(row: z.infer<typeof loanRow>): Record<string, unknown> {
+/** The latest mark of each commodity named (what the loans' figures were marked at). */
+async function headMarks(db: Queryable, commodities: readonly string[]): Promise<Map<string, { price: string; currency: string; asOf: string }>> {
+  if (commodities.length === 0) return new Map();
+  const rows = parseRows(
+    z.object({ commodity: z.string(), price: z.string(), currency: z.string(), as_of: timestamp }),
+    await db.query('SELECT DISTINCT ON (commodity) commodity, price::text AS price, currency, as_of FROM price_marks WHERE commodity = ANY($1::text[]) ORDER BY commodity, as_of DESC', [[...new Set(commodities)]]),
+  );
+  return new Map(rows.map((row) => [row.commodity, { price: trimDecimal(row.price), currency: row.currency, asOf: row.as_of.toISOString() }]));
+}
+
+function loanSummary(row: z.infer<typeof loanRow>, marks: ReadonlyMap<string, { price: string; currency: string; asOf: string }>): Record<string, unknown> {
   const loan = row.document;
   const valuation = row.valuation;
   return {
@@ -63,18 +76,18 @@ function loanSummary(row: z.infer<typeof loanRow>): Record<string, unknown> {
     terms: loan.terms,
     openedAt: loan.openedAt,
     defaultedAt: row.defaulted_at?.toISOString() ?? null,
-    state: valuation?.state ?? null,
-    value: valuation?.value ?? null,
-    ltv: valuation?.ltv ?? null,
-    band: valuation?.band ?? null,
-    holdings: valuation?.holdings ?? [],
+    state: row.state,
+    value: row.value,
+    ltv: row.ltv,
+    band: row.band,
+    holdings: (valuation?.holdings ?? []).map((holding) => ({ ...holding, mark: marks.get(holding.commodity) ?? null })),
     problems: valuation?.problems ?? [],
     markedAt: row.marked_at?.toISOString() ?? null,
     marginCall: row.call_id === null ? null : { id: row.call_id, status: row.call_status, deadline: row.call_deadline?.toISOString() ?? null },
   };
 }
 
-const loanSelect = `SELECT l.document, l.defaulted_at, l.valuation, l.marked_at, c.id AS call_id, c.status AS call_status, c.deadline AS call_deadline
+const loanSelect = `SELECT l.document, l.defaulted_at, l.state, l.value::text AS value, l.ltv::text AS ltv, l.band, l.valuation, l.marked_at, c.id AS call_id, c.status AS call_status, c.deadline AS call_deadline
   FROM loans l LEFT JOIN margin_calls c ON c.lender = l.lender AND c.loan_reference = l.loan_reference AND c.status IN ('OPEN', 'ESCALATED')`;
 
 export interface LoanListQuery {
@@ -109,15 +122,17 @@ export interface Collateral {
 }
 
 export function collateral(db: Database, registry: ReceiptRegistry, config: CollateralConfig, now: () => Date): Collateral {
-  async function loanRows(viewer: Viewer, where: (param: (value: unknown) => string) => string[], limit: number): Promise<z.infer<typeof loanRow>[]> {
+  /** Loans the viewer may see, and the latest marks of their goods. */
+  async function loanRows(viewer: Viewer, where: (param: (value: unknown) => string) => string[], limit: number): Promise<{ rows: z.infer<typeof loanRow>[]; marks: Map<string, { price: string; currency: string; asOf: string }> }> {
     const { values, param } = params();
     const conditions = [loanVisibility(viewer, param, 'l'), ...where(param)];
-    return parseRows(loanRow, await db.query(`${loanSelect} WHERE ${conditions.join(' AND ')} ORDER BY l.lender, l.loan_reference LIMIT ${param(limit)}`, values));
+    const rows = parseRows(loanRow, await db.query(`${loanSelect} WHERE ${conditions.join(' AND ')} ORDER BY l.lender, l.loan_reference LIMIT ${param(limit)}`, values));
+    return { rows, marks: await headMarks(db, rows.flatMap((row) => (row.valuation?.holdings ?? []).map((holding) => holding.commodity))) };
   }
 
   return {
     async listLoans(viewer, query) {
-      const rows = await loanRows(
+      const { rows, marks } = await loanRows(
         viewer,
         (param) => [
           ...(query.band === undefined ? [] : [`l.band = ${param(query.band)}`]),
@@ -127,11 +142,11 @@ export function collateral(db: Database, registry: ReceiptRegistry, config: Coll
         query.limit + 1,
       );
       const page = rows.slice(0, query.limit);
-      return { items: page.map(loanSummary), next: rows.length > query.limit ? (page[page.length - 1]?.document.loanReference ?? null) : null };
+      return { items: page.map((row) => loanSummary(row, marks)), next: rows.length > query.limit ? (page[page.length - 1]?.document.loanReference ?? null) : null };
     },
 
     async getLoan(viewer, loanReference, lender) {
-      const rows = await loanRows(viewer, (param) => [`l.loan_reference = ${param(loanReference)}`, ...(lender === undefined ? [] : [`l.lender = ${param(lender)}`])], 2);
+      const { rows, marks } = await loanRows(viewer, (param) => [`l.loan_reference = ${param(loanReference)}`, ...(lender === undefined ? [] : [`l.lender = ${param(lender)}`])], 2);
       const [row, second] = rows;
       if (row === undefined) throw new ApiError(404, 'LOAN_NOT_FOUND', `loan ${loanReference} not found`);
       if (second !== undefined) throw new ApiError(409, 'LOAN_AMBIGUOUS', `more than one lender has a loan ${loanReference}: name the lender (?lender=)`);
@@ -162,7 +177,7 @@ export function collateral(db: Database, registry: ReceiptRegistry, config: Coll
       );
       const calls = parseCalls(await db.query(`SELECT ${callColumns} FROM margin_calls WHERE lender = $1 AND loan_reference = $2 ORDER BY opened_at, id`, key));
       return {
-        ...loanSummary(row),
+        ...loanSummary(row, marks),
         receipts: receipts.map((receipt) => ({ id: receipt.id, status: receipt.status, commodity: receipt.commodity, unit: receipt.unit, quantity: receipt.quantity, warehouseId: receipt.warehouse_id })),
         history: history.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
         repayments: repayments.map((entry) => ({ reference: entry.reference, amount: entry.amount, currency: entry.currency, outstandingAfter: entry.outstanding_after, recordedBy: entry.recorded_by, recordedAt: entry.recorded_at.toISOString(), txId: entry.tx_id })),

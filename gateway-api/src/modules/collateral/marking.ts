@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { loan as loanSchema, priceMark as priceSchema, repayment as repaymentSchema, type Loan, type PriceMark } from '@wr/chaincode/model';
-import { valuation as valuationSchema } from '@wr/chaincode/responses';
+import { loan as loanSchema, loanTerms, priceMark as priceSchema, repayment as repaymentSchema, type Loan, type PriceMark } from '@wr/chaincode/model';
 import { valueLoan, type Holding, type MarkInForce, type Valuation } from '@wr/chaincode/valuation';
 import { z } from 'zod';
 import type { CollateralConfig } from '../../config.js';
@@ -79,9 +78,11 @@ export async function markNextEvents(tx: Queryable, limit: number): Promise<{ re
   );
   const last = events[events.length - 1];
   if (last === undefined) return { events: 0, loans: 0 };
-  const affected = new Map<string, { key: LoanKey; cause: Cause }>();
+  const affected = new Map<string, { key: LoanKey; cause: Cause; own: boolean }>();
   const told: NewEvent[] = [];
-  const touch = (key: LoanKey, cause: Cause): void => void affected.set(keyOf(key), { key, cause });
+  // The last cause names the change; `own` remembers whether any event of the batch changed the loan itself.
+  const touch = (key: LoanKey, cause: Cause): void =>
+    void affected.set(keyOf(key), { key, cause, own: cause.kind !== 'PRICE' || (affected.get(keyOf(key))?.own ?? false) });
   for (const event of events) {
     if (!isMarkingEvent(event.event_name)) continue;
     const name = event.event_name;
@@ -195,7 +196,45 @@ export async function allLoans(tx: Queryable): Promise<LoanKey[]> {
   return rows.map((row) => ({ lender: row.lender, loanReference: row.loan_reference }));
 }
 
-const storedLoan = z.object({ document: loanSchema, defaulted_at: timestamp.nullable(), valuation: valuationSchema.nullable() });
+/** What marking reads of a loan: what valuation and its calls need, and the last valuation's figures. */
+const storedLoan = z
+  .object({
+    lender: z.string(),
+    loan_reference: z.string(),
+    borrower_msp: z.string(),
+    borrower_id: z.string(),
+    currency: z.string(),
+    outstanding: z.string(),
+    terms: loanTerms,
+    defaulted_at: timestamp.nullable(),
+    state: z.string().nullable(),
+    value: z.string().nullable(),
+    ltv: z.string().nullable(),
+    band: z.string().nullable(),
+  })
+  .transform((row) => ({
+    loan: { lender: row.lender, loanReference: row.loan_reference, borrower: { mspId: row.borrower_msp, id: row.borrower_id }, currency: row.currency, outstanding: row.outstanding, terms: row.terms },
+    defaulted: row.defaulted_at !== null,
+    before: row.state === null ? null : { state: row.state, value: row.value, ltv: row.ltv, band: row.band },
+  }));
+
+/** A loan as marking values it. */
+type MarkedLoan = z.output<typeof storedLoan>['loan'];
+
+/**
+ * A valuation as a loan row keeps it (`loans.valuation`): its goods by commodity and its problems, which change with
+ * the loan's own changes, not with prices (the row's figures, value, LTV and band, are columns of their own, and the
+ * marks are the commodities' latest). A price mark rewrites the figures only.
+ */
+export const storedValuation = z.object({
+  holdings: z.array(z.object({ commodity: z.string(), unit: z.string(), quantity: z.string() })),
+  problems: z.array(z.object({ commodity: z.string(), code: z.string(), message: z.string() })),
+});
+
+const compact = (valuation: Valuation): z.infer<typeof storedValuation> => ({
+  holdings: valuation.holdings.map(({ commodity, unit, quantity }) => ({ commodity, unit, quantity })),
+  problems: valuation.problems.map(({ commodity, code, message }) => ({ commodity, code, message })),
+});
 const holdingRow = z.object({ lender: z.string(), loan_reference: z.string(), commodity: z.string(), unit: z.string(), quantity: z.string() });
 const headRow = z.object({ commodity: z.string(), unit: z.string(), price: z.string(), currency: z.string(), as_of: timestamp });
 const callRow = z.object({
@@ -264,13 +303,18 @@ export const markView = (mark: PriceMark): Record<string, unknown> => omit(mark,
  * one at the warning line (escalated at once at the liquidation line), escalates an open one reaching the liquidation
  * line, cures one below the warning line, closes one on a defaulted loan. Returns how many loans it valued.
  */
-export async function markLoans(tx: Queryable, targets: readonly { readonly key: LoanKey; readonly cause: Cause }[]): Promise<number> {
+export async function markLoans(tx: Queryable, targets: readonly { readonly key: LoanKey; readonly cause: Cause; readonly own?: boolean }[]): Promise<number> {
   if (targets.length === 0) return 0;
   const keys = JSON.stringify(targets.map(({ key }) => ({ lender: key.lender, loan_reference: key.loanReference })));
   const join = `jsonb_to_recordset($1::jsonb) AS k(lender text, loan_reference text)`;
   const loans = parseRows(
     storedLoan,
-    await tx.query(`SELECT l.document, l.defaulted_at, l.valuation FROM ${join} JOIN loans l ON l.lender = k.lender AND l.loan_reference = k.loan_reference`, [keys]),
+    await tx.query(
+      `SELECT l.lender, l.loan_reference, l.borrower_msp, l.borrower_id, l.currency, l.document->>'outstanding' AS outstanding, l.document->'terms' AS terms,
+              l.defaulted_at, l.state, l.value::text AS value, l.ltv::text AS ltv, l.band
+       FROM ${join} JOIN loans l ON l.lender = k.lender AND l.loan_reference = k.loan_reference`,
+      [keys],
+    ),
   );
   if (loans.length === 0) return 0;
   const holdings = parseRows(
@@ -301,29 +345,45 @@ export async function markLoans(tx: Queryable, targets: readonly { readonly key:
       row,
     ]),
   );
-  const causes = new Map(targets.map(({ key, cause }) => [keyOf(key), cause]));
-  const valuations: { lender: string; loan_reference: string; state: string; value: string | null; ltv: string | null; band: string | null; valuation: Valuation; changed: boolean; cause: string; at: string; outstanding: string }[] = [];
+  const causes = new Map(targets.map(({ key, cause, own }) => [keyOf(key), { cause, own: own ?? cause.kind !== 'PRICE' }]));
+  const valuations: { lender: string; loan_reference: string; state: string; value: string | null; ltv: string | null; band: string | null; valuation: z.infer<typeof storedValuation> | null; kept: boolean; cause: string; at: string; outstanding: string }[] = [];
   const callWrites: Record<string, unknown>[] = [];
   const told: NewEvent[] = [];
-  for (const { document: loan, defaulted_at: defaultedAt, valuation: before } of loans) {
+  for (const { loan, defaulted, before } of loans) {
     const key = keyOf(loan);
-    const cause = causes.get(key) ?? { kind: 'DAILY', txId: null, at: new Date().toISOString() };
+    const { cause, own } = causes.get(key) ?? { cause: { kind: 'DAILY', txId: null, at: new Date().toISOString() } satisfies Cause, own: true };
     const valuation = valueLoan(loan, byLoan.get(key) ?? [], marks);
-    const changed = before === null || before.state !== valuation.state || before.value !== valuation.value || before.ltv !== valuation.ltv || before.band !== valuation.band;
-    valuations.push({ lender: loan.lender, loan_reference: loan.loanReference, state: valuation.state, value: valuation.value, ltv: valuation.ltv, band: valuation.band, valuation, changed, cause: cause.kind, at: cause.at, outstanding: valuation.outstanding });
+    // The history keeps a point when the band or state changes, on the loan's own changes, and once a day; a price
+    // that moves the LTV within its band changes the loan's figures only (10,000 loans a mark, not 10,000 rows).
+    const kept = before === null || before.state !== valuation.state || before.band !== valuation.band || own;
+    // Goods and problems change with the loan's own changes (and a loan becoming priced or unpriced), not with prices.
+    const rewrite = before === null || before.state !== valuation.state || own;
+    valuations.push({
+      lender: loan.lender,
+      loan_reference: loan.loanReference,
+      state: valuation.state,
+      value: valuation.value,
+      ltv: valuation.ltv,
+      band: valuation.band,
+      valuation: rewrite ? compact(valuation) : null,
+      kept,
+      cause: cause.kind,
+      at: cause.at,
+      outstanding: valuation.outstanding,
+    });
     const open = calls.get(key);
-    const decision = decide(loan, valuation, open, defaultedAt !== null, cause);
+    const decision = decide(loan, valuation, open, defaulted, cause);
     if (decision === undefined) continue;
     callWrites.push(decision.row);
     told.push(...decision.events);
   }
   await tx.query(
-    `UPDATE loans l SET state = v.state, value = v.value::numeric, ltv = v.ltv::numeric, band = v.band, valuation = v.valuation, marked_at = v.at::timestamptz
+    `UPDATE loans l SET state = v.state, value = v.value::numeric, ltv = v.ltv::numeric, band = v.band, valuation = COALESCE(v.valuation, l.valuation), marked_at = v.at::timestamptz
      FROM jsonb_to_recordset($1::jsonb) AS v(lender text, loan_reference text, state text, value text, ltv text, band text, valuation jsonb, at text)
      WHERE l.lender = v.lender AND l.loan_reference = v.loan_reference`,
     [JSON.stringify(valuations)],
   );
-  const changes = valuations.filter((entry) => entry.changed);
+  const changes = valuations.filter((entry) => entry.kept);
   if (changes.length > 0) {
     await tx.query(
       `INSERT INTO loan_valuations (lender, loan_reference, at, cause, state, value, ltv, band, outstanding)
@@ -359,7 +419,7 @@ const callId = (loan: LoanKey, cause: Cause): string =>
   `mc_${createHash('sha256').update(JSON.stringify([loan.lender, loan.loanReference, cause.kind, cause.txId, cause.at])).digest('hex').slice(0, 32)}`;
 
 /** What marking does to a loan's call; undefined: nothing. */
-function decide(loan: Loan, valuation: Valuation, open: CallRow | undefined, defaulted: boolean, cause: Cause): { row: Record<string, unknown>; events: NewEvent[] } | undefined {
+function decide(loan: MarkedLoan, valuation: Valuation, open: CallRow | undefined, defaulted: boolean, cause: Cause): { row: Record<string, unknown>; events: NewEvent[] } | undefined {
   const at = new Date(cause.at);
   const audience = loanAudience(loan);
   const causeJson = { kind: cause.kind, txId: cause.txId, at: cause.at };

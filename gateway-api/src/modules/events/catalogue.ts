@@ -71,6 +71,8 @@ const receiptData = (event: string, change: Record<string, unknown>, view: Recor
   change,
   receipt: view,
 });
+/** The loan a pledge belongs to, as receipt events name it. */
+const loanKey = { lender: 'LenderMSP', loanReference: 'LOAN-2026-118' };
 const alarm = {
   id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
   ruleId: 'chilled-high',
@@ -167,13 +169,13 @@ export const eventExamples: Readonly<Record<EventType, Readonly<Record<string, u
   }),
   'receipt.split': { ...receiptData('ReceiptSplit', { status: 'SPLIT', children: [`${receipt.id}.1`, `${receipt.id}.2`] }), receiptIds: [receipt.id, `${receipt.id}.1`, `${receipt.id}.2`] },
   'receipt.pledge-requested': receiptData('PledgeRequested', { status: 'PLEDGE_REQUESTED', lender: 'LenderMSP', loanReference: 'LOAN-2026-118' }),
-  'receipt.pledge-accepted': receiptData('PledgeAccepted', { status: 'PLEDGED', lender: 'LenderMSP' }),
+  'receipt.pledge-accepted': receiptData('PledgeAccepted', { status: 'PLEDGED', lender: 'LenderMSP', loan: loanKey }),
   'receipt.pledge-rejected': receiptData('PledgeRejected', { status: 'ISSUED', lender: 'LenderMSP', reason: 'insufficient documents' }),
   'receipt.release-requested': receiptData('ReleaseRequested', { status: 'PLEDGED', quantity: '500', threshold: '100' }),
   'receipt.release-rejected': receiptData('ReleaseRejected', { status: 'PLEDGED', quantity: '500', reason: 'loan not repaid' }),
-  'receipt.released': receiptData('PledgeReleased', { status: 'ISSUED', released: receipt.id, remaining: null, quantity: '500' }),
-  'receipt.default-declared': receiptData('DefaultDeclared', { status: 'DEFAULTED', lender: 'LenderMSP', reason: 'payment 90 days overdue' }),
-  'receipt.disposed': receiptData('CollateralDisposed', { status: 'DISPOSED', lender: 'LenderMSP' }),
+  'receipt.released': receiptData('PledgeReleased', { status: 'ISSUED', released: receipt.id, remaining: null, quantity: '500', loan: loanKey }),
+  'receipt.default-declared': receiptData('DefaultDeclared', { status: 'DEFAULTED', lender: 'LenderMSP', reason: 'payment 90 days overdue', loan: loanKey }),
+  'receipt.disposed': receiptData('CollateralDisposed', { status: 'DISPOSED', lender: 'LenderMSP', loan: loanKey }),
   'receipt.held': { ...receiptData('RiskEventRecorded', { riskEventId: riskEvent.id, severity: 'critical' }), receiptIds: [receipt.id] },
   'receipt.hold-lifted': { ...receiptData('RiskEventResolved', { riskEventId: riskEvent.id }), receiptIds: [receipt.id] },
   'lot.registered': { lotId: 'LOT-QD-0001', ledger: { ...ledger, event: 'LotRegistered' }, change: { warehouseId: 'WH-QINGDAO-01', quantity: '1000.005' } },
