@@ -8,13 +8,13 @@ import { openDatabase } from '../../src/db/database.js';
 import { killableGateway, type KillableGateway } from '../support/process.js';
 
 /**
- * Marking under crashes: the gateway process is SIGKILLed at seeded random moments just after marks that move 300
+ * Marking under crashes: the gateway process is SIGKILLed at seeded random moments just after marks that move 150
  * loans across their warning line and back. Every crossing must end up with exactly one margin call per loan, opened
  * once and cured once, each told once on the events outbox: nothing lost, nothing doubled.
  */
 
-const LOANS = 300;
-const ROUNDS = 6;
+const LOANS = 150;
+const ROUNDS = 4;
 const seed = testSeed();
 
 const loanList = z.object({ data: z.array(z.looseObject({ loanReference: z.string(), holdings: z.array(z.looseObject({ mark: z.looseObject({ price: z.string() }).nullable() })) })), next: z.string().nullable() });
@@ -74,7 +74,7 @@ describe(`marking survives SIGKILL (${replayHint(seed)})`, function () {
     const mark = (price: string): Promise<unknown> =>
       ok('custodian.oracle', 'POST', '/v1/prices', { commodity, unit: 't', price, currency: 'CNY', source: 'soak', asOf: new Date((asOf += 1000)).toISOString() }, 201);
     await mark('10000');
-    // 300 loans of 10 t each, 60000 CNY out: LTV 0.6 at 10000, 0.75 (a call) at 8000.
+    // 150 loans of 10 t each, 60000 CNY out: LTV 0.6 at 10000, 0.75 (a call) at 8000.
     for (let index = 0; index < LOANS; index++) {
       const lotId = `LOT-${suffix}-${index.toString()}`;
       const receiptId = `WR-${suffix}-${index.toString()}`;
@@ -90,7 +90,7 @@ describe(`marking survives SIGKILL (${replayHint(seed)})`, function () {
     for (let round = 0; round < ROUNDS; round++) {
       for (const price of ['8000', '10000']) {
         await mark(price);
-        // Somewhere inside the marking of 300 loans, or just after it.
+        // Somewhere inside the marking of 150 loans, or just after it.
         await new Promise((resolve) => setTimeout(resolve, Math.floor(next() * 120)));
         await gateway().kill();
         kills++;

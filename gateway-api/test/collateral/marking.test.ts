@@ -46,6 +46,13 @@ for (const target of await testDatabases()) {
       await c.pledge(second, loanReference, '500000');
       const both = await c.loanView(loanReference);
       expect([both.value, both.ltv, both.receipts.length]).to.deep.equal(['1000000', '0.5', 2]);
+      // A mark is one ledger transaction, however many pledges it re-values.
+      const height = (): number => suite().api.height();
+      const before = height();
+      await c.mark(commodity, '1100');
+      expect(height() - before, 'blocks for one mark').to.equal(1);
+      expect((await c.loanView(loanReference)).value).to.equal('1100000');
+      await c.mark(commodity, '1000');
       await c.ok('lender.officer', 'POST', `/v1/receipts/${second}/release`, { quantity: '100' }, 200);
       const released = await c.loanView(loanReference);
       expect([released.value, released.ltv]).to.deep.equal(['900000', '0.555555']);
