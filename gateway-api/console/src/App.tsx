@@ -1,7 +1,7 @@
 import { App as AntApp, Button, ConfigProvider, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { api, token, unwrap, type Session } from './api/client';
 import { useI18n, type MessageKey } from './i18n';
 import { DashboardPage } from './pages/Dashboard';
@@ -11,11 +11,17 @@ import { LotsPage } from './pages/Lots';
 import { ReceiptsPage } from './pages/Receipts';
 import { SignIn } from './pages/SignIn';
 import { AlarmsPage, WorkOrdersPage } from './pages/Supervision';
+
 import { VerifyLinks } from './pages/VerifyLinks';
 import { tone } from './pages/tags';
 import { mayCountStock, mayRegisterLots } from './lifecycle';
 
-type Page = 'dashboard' | 'receipts' | 'lots' | 'devices' | 'alarms' | 'work-orders' | 'evidence';
+// The collateral views load with their first visit, not with the console.
+const LoansPage = lazy(async () => ({ default: (await import('./pages/Collateral')).LoansPage }));
+const MarginCallsPage = lazy(async () => ({ default: (await import('./pages/Collateral')).MarginCallsPage }));
+const PricesPage = lazy(async () => ({ default: (await import('./pages/Collateral')).PricesPage }));
+
+type Page = 'dashboard' | 'receipts' | 'lots' | 'devices' | 'alarms' | 'work-orders' | 'evidence' | 'loans' | 'margin-calls' | 'prices';
 
 /**
  * The house colours, with antd's lighter greys for secondary and placeholder text darkened to meet WCAG AA contrast
@@ -34,7 +40,9 @@ const theme = {
   },
 };
 
-const pages: readonly Page[] = ['dashboard', 'lots', 'devices', 'alarms', 'work-orders', 'evidence'];
+const pages: readonly Page[] = ['dashboard', 'lots', 'devices', 'alarms', 'work-orders', 'evidence', 'loans', 'margin-calls', 'prices'];
+/** Loans and their margin calls are the lender's and the borrowers' (the custodian holds the goods, not the loans). */
+const readsLoans = (session: Session): boolean => session.org === 'lender' || session.org === 'borrower';
 const pageOfPath = (path: string): Page => pages.find((page) => path.startsWith(`/${page}`)) ?? 'receipts';
 
 export function App() {
@@ -91,15 +99,22 @@ function Shell() {
   if (session === undefined) return <Spin fullscreen />;
   if (session === null) return <SignIn onSignIn={signIn} languageButton={languageButton} />;
 
-  const items: { key: Page; label: string }[] = [
-    { key: 'receipts', label: t('nav.receipts') },
-    { key: 'dashboard', label: t('nav.dashboard') },
-  ];
+  const oracle = session.org === 'custodian' && session.role === 'oracle';
+  const items: { key: Page; label: string }[] = oracle
+    ? []
+    : [
+        { key: 'receipts', label: t('nav.receipts') },
+        { key: 'dashboard', label: t('nav.dashboard') },
+      ];
+  if (readsLoans(session)) items.push({ key: 'loans', label: t('nav.loans') }, { key: 'margin-calls', label: t('nav.marginCalls') });
+  items.push({ key: 'prices', label: t('nav.prices') });
   if (mayRegisterLots(session) || mayCountStock(session)) items.push({ key: 'lots', label: t('nav.lots') });
   // Devices, their readings and evidence bundles are the custodian's (the API's own rule for those routes).
-  if (session.org === 'custodian') items.push({ key: 'devices', label: t('nav.devices') });
-  items.push({ key: 'alarms', label: t('nav.alarms') }, { key: 'work-orders', label: t('nav.workOrders') });
-  if (session.org === 'custodian') items.push({ key: 'evidence', label: t('nav.evidence') });
+  // Devices, their readings and evidence bundles are the custodian's (the API's own rule for those routes); the oracle
+  // records prices and sees none of the custodian's books.
+  if (session.org === 'custodian' && !oracle) items.push({ key: 'devices', label: t('nav.devices') });
+  if (!oracle) items.push({ key: 'alarms', label: t('nav.alarms') }, { key: 'work-orders', label: t('nav.workOrders') });
+  if (session.org === 'custodian' && !oracle) items.push({ key: 'evidence', label: t('nav.evidence') });
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Header style={{ display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: 16, background: '#0f2f57', paddingInline: 24 }}>
@@ -125,21 +140,29 @@ function Shell() {
         </Layout.Sider>
       <Layout.Content style={{ padding: 24 }}>
         <main>
-          {page === 'lots' && (mayRegisterLots(session) || mayCountStock(session)) ? (
-            <LotsPage session={session} />
-          ) : page === 'devices' && session.org === 'custodian' ? (
-            <DevicesPage />
-          ) : page === 'dashboard' ? (
-            <DashboardPage />
-          ) : page === 'alarms' ? (
-            <AlarmsPage session={session} />
-          ) : page === 'work-orders' ? (
-            <WorkOrdersPage session={session} />
-          ) : page === 'evidence' && session.org === 'custodian' ? (
-            <EvidencePage />
-          ) : (
-            <ReceiptsPage session={session} />
-          )}
+          <Suspense fallback={<Spin />}>
+            {page === 'lots' && (mayRegisterLots(session) || mayCountStock(session)) ? (
+              <LotsPage session={session} />
+            ) : page === 'devices' && session.org === 'custodian' ? (
+              <DevicesPage />
+            ) : page === 'loans' && readsLoans(session) ? (
+              <LoansPage session={session} />
+            ) : page === 'margin-calls' && readsLoans(session) ? (
+              <MarginCallsPage session={session} />
+            ) : page === 'prices' || oracle ? (
+              <PricesPage session={session} />
+            ) : page === 'dashboard' ? (
+              <DashboardPage session={session} />
+            ) : page === 'alarms' ? (
+              <AlarmsPage session={session} />
+            ) : page === 'work-orders' ? (
+              <WorkOrdersPage session={session} />
+            ) : page === 'evidence' && session.org === 'custodian' ? (
+              <EvidencePage />
+            ) : (
+              <ReceiptsPage session={session} />
+            )}
+          </Suspense>
         </main>
       </Layout.Content>
       </Layout>

@@ -6,7 +6,7 @@ import type { MessageKey } from './i18n';
 export interface ActionField {
   readonly name: string;
   readonly label: MessageKey;
-  readonly kind: 'text' | 'decimal' | 'identifier' | 'decimals' | 'hours';
+  readonly kind: 'text' | 'decimal' | 'identifier' | 'decimals' | 'hours' | 'cureHours' | 'multiline';
   readonly required: boolean;
   readonly initial?: string;
 }
@@ -56,7 +56,7 @@ export const receiptActions: Readonly<Record<Exclude<ReceiptTx, 'DraftReceipt'>,
       { name: 'haircut', label: 'field.haircut', kind: 'decimal', required: false },
       { name: 'warningLtv', label: 'field.warningLtv', kind: 'decimal', required: false },
       { name: 'liquidationLtv', label: 'field.liquidationLtv', kind: 'decimal', required: false },
-      { name: 'cureHours', label: 'field.cureHours', kind: 'hours', required: false },
+      { name: 'cureHours', label: 'field.cureHours', kind: 'cureHours', required: false },
     ],
     run: (id, v, key) => {
       const threshold = optional(v.releaseApprovalThreshold);

@@ -133,6 +133,29 @@ describe('the console and the verification page have no serious or critical acce
       },
     ],
     [
+      'the prices page',
+      async (page) => {
+        await page.getByRole('menuitem', { name: '价格盯市' }).click();
+        await page.getByTestId('prices').waitFor();
+      },
+    ],
+    [
+      "the bank's loans page",
+      async (page) => {
+        await openSignIn(suite(), 'lender.officer');
+        await page.getByTestId('demo-lender.officer').click();
+        await page.getByRole('menuitem', { name: '贷款' }).click();
+        await page.getByTestId('loans').waitFor();
+      },
+    ],
+    [
+      'the margin calls page',
+      async (page) => {
+        await page.getByRole('menuitem', { name: '追加保证金' }).click();
+        await page.getByTestId('margin-calls').waitFor();
+      },
+    ],
+    [
       'the English receipts page',
       async (page) => {
         await page.getByTestId('language').click();

@@ -33,7 +33,7 @@ describe('the console in a real browser: switching language', function () {
   /** The page's visible text holds no dictionary key and, in Chinese, none of the English texts that have a translation. */
   async function expectTranslated(language: 'zh' | 'en'): Promise<void> {
     const text = await suite().page.locator('body').innerText();
-    expect(text.match(/\b(app|signIn|org|role|nav|receipts|field|status|tx|receipt|action|lots|form|problem|language|session)\.[A-Za-z_.-]+/g) ?? [], 'keys shown as text').to.deep.equal([]);
+    expect(text.match(/\b(app|signIn|org|role|nav|receipts|field|status|tx|receipt|action|lots|form|problem|language|session|collateral)\.[A-Za-z_.-]+/g) ?? [], 'keys shown as text').to.deep.equal([]);
     if (language === 'en') {
       // No Chinese at all, but for the button that switches to it.
       expect(text.replaceAll(en['language.switch'] ?? '', '').match(/[\u3400-\u9fff]+/g) ?? [], 'Chinese on the English page').to.deep.equal([]);
@@ -77,6 +77,7 @@ describe('the console in a real browser: switching language', function () {
     ['alarms', '告警', 'alarms'],
     ['work-orders', '工单', 'work-orders'],
     ['evidence', '电子证据', 'evidence-id'],
+    ['prices', '价格盯市', 'prices'],
   ];
   for (const [name, menu, content] of views) {
     it(`shows the ${name} page wholly in Chinese, then wholly in English, then in Chinese again`, async () => {

@@ -33,6 +33,8 @@ export class ApiProblem extends Error {
     readonly status: number,
     readonly code: string,
     readonly detail: string,
+    /** What a refused feed says of each bad row (PRICE_FEED_INVALID), as the problem document lists them. */
+    readonly problems: readonly { readonly row: number; readonly field: string | null; readonly code: string; readonly message: string }[] = [],
   ) {
     super(`${code}: ${detail}`);
     this.name = 'ApiProblem';
@@ -48,8 +50,8 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
     throw new ApiProblem(0, 'NETWORK', error instanceof Error ? error.message : String(error));
   }
   if (result.error !== undefined || result.data === undefined) {
-    const problem = (result.error ?? {}) as Partial<Problem>;
-    throw new ApiProblem(result.response.status, problem.code ?? `HTTP_${result.response.status}`, problem.detail ?? result.response.statusText);
+    const problem = (result.error ?? {}) as Partial<Problem> & { problems?: ApiProblem['problems'] };
+    throw new ApiProblem(result.response.status, problem.code ?? `HTTP_${result.response.status}`, problem.detail ?? result.response.statusText, Array.isArray(problem.problems) ? problem.problems : []);
   }
   return result.data;
 }

@@ -1,6 +1,6 @@
 import { Card, Col, Empty, Row, Space, Spin, Statistic, Table, Typography } from 'antd';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
-import { api, unwrap } from '../api/client';
+import { api, unwrap, type Session } from '../api/client';
 import type { components } from '../api/schema';
 import { useLiveRefresh } from '../events';
 import { useI18n } from '../i18n';
@@ -11,6 +11,7 @@ type Dashboard = components['schemas']['Dashboard'];
 type WorkOrder = components['schemas']['WorkOrder'];
 
 const StackedBars = lazy(() => import('./DashboardCharts'));
+const PortfolioPanel = lazy(async () => ({ default: (await import('./Collateral')).PortfolioPanel }));
 const severities = ['critical', 'major', 'warning', 'info'] as const;
 const severityColour: Readonly<Record<(typeof severities)[number], string>> = { critical: '#8a0c19', major: '#d4380d', warning: '#d48806', info: '#1f5fa8' };
 /** The events after which the figures may have changed. */
@@ -28,7 +29,7 @@ function slaFigures(orders: readonly WorkOrder[]) {
 }
 
 /** The 大屏: value under pledge (quantities, until prices arrive), alarms over time, work-order SLA, anchoring freshness. */
-export function DashboardPage() {
+export function DashboardPage({ session }: { readonly session: Session }) {
   const { t, decimal, dateTime } = useI18n();
   const [figures, setFigures] = useState<Dashboard | undefined>();
   const [orders, setOrders] = useState<WorkOrder[] | undefined>();
@@ -144,6 +145,13 @@ export function DashboardPage() {
             )}
           </Card>
         </Col>
+        {(session.org === 'lender' || session.org === 'borrower') && (
+          <Col xs={24}>
+            <Suspense fallback={<Spin />}>
+              <PortfolioPanel />
+            </Suspense>
+          </Col>
+        )}
       </Row>
     </Space>
   );

@@ -55,7 +55,7 @@ export function FormModal({
       <Form form={form} layout="vertical" initialValues={Object.fromEntries(fields.map((field) => [field.name, field.initial ?? '']))}>
         {fields.map((field) => (
           <Form.Item key={field.name} name={field.name} label={t(field.label)} rules={fieldRules(field, t)} extra={field.kind === 'decimals' ? t('field.quantitiesHelp') : undefined}>
-            <Input data-testid={`field-${field.name}`} />
+            {field.kind === 'multiline' ? <Input.TextArea rows={8} data-testid={`field-${field.name}`} /> : <Input data-testid={`field-${field.name}`} />}
           </Form.Item>
         ))}
       </Form>

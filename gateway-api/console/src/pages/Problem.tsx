@@ -23,6 +23,16 @@ export function ProblemAlert({ error, title }: { readonly error: unknown; readon
           <div>
             {t('problem.detail')}: {problem.detail}
           </div>
+          {problem.problems.length > 0 && (
+            <ul data-testid="problem-rows">
+              {problem.problems.map((row) => (
+                <li key={`${row.row.toString()}-${row.field ?? ''}-${row.code}`}>
+                  {t('problem.row', { row: row.row })}
+                  {row.field === null ? '' : ` · ${row.field}`} · <code>{row.code}</code> · {row.message}
+                </li>
+              ))}
+            </ul>
+          )}
         </>
       }
     />

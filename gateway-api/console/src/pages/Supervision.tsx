@@ -16,7 +16,7 @@ type WorkOrder = components['schemas']['WorkOrder'];
 const severityTone = { critical: tone.red, major: tone.red, warning: tone.gold, info: tone.blue } as const;
 
 /** A list the page reads once and again after each event of `types`; a refusal is shown with its code. */
-function useList<T>(read: () => Promise<T[]>, types: readonly string[]): { rows: T[] | undefined; error: unknown; load: () => void } {
+export function useList<T>(read: () => Promise<T[]>, types: readonly string[]): { rows: T[] | undefined; error: unknown; load: () => void } {
   const [rows, setRows] = useState<T[] | undefined>();
   const [error, setError] = useState<unknown>();
   const load = useCallback(() => {

@@ -8,6 +8,7 @@ export function fieldRules(field: Pick<ActionField, 'kind' | 'required'>, t: (ke
   if (field.kind === 'decimal') rules.push({ pattern: decimalPattern, message: t('form.decimal') });
   if (field.kind === 'identifier') rules.push({ pattern: identifierPattern, message: t('form.identifier') });
   if (field.kind === 'hours') rules.push({ pattern: /^(?:[1-9]|1\d|2[0-4])$/, message: t('alarms.hoursRange') });
+  if (field.kind === 'cureHours') rules.push({ pattern: /^(?:[1-9]\d{0,2})$/, validator: (_rule, value: string | undefined) => (value === undefined || value === '' || Number(value) <= 720 ? Promise.resolve() : Promise.reject(new Error(t('collateral.cureHoursRange')))), message: t('collateral.cureHoursRange') });
   if (field.kind === 'decimals') {
     rules.push({
       validator: (_rule, value: string | undefined) =>
