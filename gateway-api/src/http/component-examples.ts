@@ -1,4 +1,4 @@
-import type { Lot, RiskEvent } from '@wr/chaincode/model';
+import type { Loan, Lot, RiskEvent } from '@wr/chaincode/model';
 import type { Encumbrance, HistoryEntry, ReceiptView } from '@wr/chaincode/responses';
 
 /**
@@ -98,6 +98,23 @@ export const encumbranceExample: Encumbrance = {
   asOf: '2026-11-20T06:30:00.000Z',
 };
 
+/** A loan as the ledger keeps it (AmendLoanTerms and RecordRepayment answer it). */
+export const loanExample: Loan = {
+  docType: 'loan',
+  lender: 'LenderMSP',
+  loanReference: 'LOAN-2026-118',
+  borrower: { mspId: 'BorrowerMSP', id: 'alice' },
+  currency: 'CNY',
+  principal: '2000000',
+  repaid: '0',
+  outstanding: '2000000',
+  terms: { haircut: '0.1', warningLtv: '0.7', liquidationLtv: '0.85', cureHours: 72 },
+  openedBy: 'officer',
+  openedAt: '2026-11-20T04:00:00.000Z',
+  updatedAt: '2026-12-02T09:00:00.000Z',
+  lastTxId: txId,
+};
+
 /** By component name, as the OpenAPI document registers them. */
 export const componentExamples: Readonly<Record<string, unknown>> = {
   Receipt: receiptExample,
@@ -107,4 +124,5 @@ export const componentExamples: Readonly<Record<string, unknown>> = {
   RiskEventRecord: riskEventExample,
   ReceiptHistoryList: [historyEntryExample],
   RiskEventList: [riskEventExample],
+  Loan: loanExample,
 };

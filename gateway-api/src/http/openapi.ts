@@ -40,6 +40,7 @@ function chaincodeSchemas(): Record<string, JsonSchema> {
     Encumbrance: convert(responses.encumbrance),
     Lot: convert(model.lot),
     RiskEventRecord: convert(model.riskEvent),
+    Loan: convert(model.loan),
   };
 }
 

@@ -1,5 +1,5 @@
 import { encumbrance, historyEntry, receiptView } from '@wr/chaincode/responses';
-import { lot, riskEvent } from '@wr/chaincode/model';
+import { loan, lot, riskEvent } from '@wr/chaincode/model';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { openApiDocument } from '../../src/http/openapi.js';
@@ -60,7 +60,7 @@ describe('the OpenAPI document', () => {
   });
 
   it("parses every example of a chaincode component with the chaincode's own schema", () => {
-    const schemas = { Receipt: receiptView, ReceiptHistoryEntry: historyEntry, Encumbrance: encumbrance, Lot: lot, RiskEventRecord: riskEvent, ReceiptHistoryList: historyEntry.array(), RiskEventList: riskEvent.array() };
+    const schemas = { Receipt: receiptView, ReceiptHistoryEntry: historyEntry, Encumbrance: encumbrance, Lot: lot, RiskEventRecord: riskEvent, ReceiptHistoryList: historyEntry.array(), RiskEventList: riskEvent.array(), Loan: loan };
     for (const [name, schema] of Object.entries(schemas)) {
       const result = schema.safeParse(document.components.schemas[name]?.example);
       expect(result.success, `${name}: ${result.error?.message ?? ''}`).to.equal(true);

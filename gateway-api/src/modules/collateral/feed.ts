@@ -1,5 +1,6 @@
 import { decimalPattern } from '@wr/chaincode/quantity';
 import { z } from 'zod';
+import type { PriceInput } from '../../registry/receipt-registry.js';
 
 /**
  * Price feeds (docs/collateral.md): a JSON or CSV document of marks, pulled from PRICE_FEED_URL on a schedule or
@@ -7,15 +8,8 @@ import { z } from 'zod';
  * error names every bad row, so an operator fixes the feed once.
  */
 
-/** One mark as a feed gives it (RecordPrice's argument). */
-export interface FeedMark {
-  readonly commodity: string;
-  readonly unit: string;
-  readonly price: string;
-  readonly currency: string;
-  readonly source: string;
-  readonly asOf: string;
-}
+/** One mark as a feed gives it: RecordPrice's argument. */
+export type FeedMark = PriceInput;
 
 /** Why a row of a feed was refused: its row (1 = the first mark; CSV counts the header as row 0) and field. */
 export interface FeedProblem {

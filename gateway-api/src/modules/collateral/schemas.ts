@@ -181,24 +181,6 @@ export const repaymentBody = z
 
 export const termsAmendmentBody = z.strictObject({ terms: loanTermsBody, reason: text(500) }).openapi('LoanTermsAmendment', { example: { terms: { warningLtv: '0.75' }, reason: 'credit committee 2026-48' } });
 
-export const loanRecord = z
-  .object({
-    docType: z.literal('loan'),
-    lender: z.string(),
-    loanReference: z.string(),
-    borrower: party,
-    currency: z.string(),
-    principal: z.string(),
-    repaid: z.string(),
-    outstanding: z.string(),
-    terms,
-    openedBy: z.string(),
-    openedAt: z.string(),
-    updatedAt: z.string(),
-    lastTxId: z.string(),
-  })
-  .openapi('Loan', { example: { docType: 'loan', ...loanExample, updatedAt: '2026-12-02T09:00:00.000Z', lastTxId: '7d3c5f0e8b2a41c69e0f1d2c3b4a59687766554433221100ffeeddccbbaa9988' } });
-
 export const marginCallQuery = z.strictObject({
   status: z.enum(['OPEN', 'ESCALATED', 'CURED', 'CLOSED', 'ACTIVE']).optional().openapi({ description: 'ACTIVE: OPEN and ESCALATED' }),
   loanReference: text(100).optional(),

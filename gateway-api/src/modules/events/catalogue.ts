@@ -1,4 +1,4 @@
-import { receiptExample } from '../../http/component-examples.js';
+import { loanExample as ledgerLoan, receiptExample } from '../../http/component-examples.js';
 
 /**
  * Every event type the registry tells, with the object it is about, what it means and an example of its `data` (the
@@ -119,18 +119,8 @@ export const priceExample = {
   txId,
 };
 export const priceAlarmExample = { id: 'pa_3f2a9c1d', commodity: 'copper cathode', asOf: '2026-11-30T07:00:00.000Z', limitHours: 48, raisedAt: '2026-12-02T07:00:01.000Z', clearedAt: null, clearedByAsOf: null };
-export const loanExample = {
-  lender: 'LenderMSP',
-  loanReference: 'LOAN-2026-118',
-  borrower: { mspId: 'BorrowerMSP', id: 'alice' },
-  currency: 'CNY',
-  principal: '2000000',
-  repaid: '0',
-  outstanding: '2000000',
-  terms: { haircut: '0.1', warningLtv: '0.7', liquidationLtv: '0.85', cureHours: 72 },
-  openedBy: 'officer',
-  openedAt: '2026-11-20T04:00:00.000Z',
-};
+/** A loan as events show it: the ledger's record without its bookkeeping. */
+export const loanExample = (({ docType: _docType, updatedAt: _updatedAt, lastTxId: _lastTxId, ...rest }: typeof ledgerLoan) => rest)(ledgerLoan);
 export const marginCallExample = {
   id: 'mc_8c1f0e2d4b6a7988',
   lender: 'LenderMSP',
