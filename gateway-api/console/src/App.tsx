@@ -11,7 +11,6 @@ import { LotsPage } from './pages/Lots';
 import { ReceiptsPage } from './pages/Receipts';
 import { SignIn } from './pages/SignIn';
 import { AlarmsPage, WorkOrdersPage } from './pages/Supervision';
-
 import { VerifyLinks } from './pages/VerifyLinks';
 import { tone } from './pages/tags';
 import { mayCountStock, mayRegisterLots } from './lifecycle';
@@ -109,7 +108,6 @@ function Shell() {
   if (readsLoans(session)) items.push({ key: 'loans', label: t('nav.loans') }, { key: 'margin-calls', label: t('nav.marginCalls') });
   items.push({ key: 'prices', label: t('nav.prices') });
   if (mayRegisterLots(session) || mayCountStock(session)) items.push({ key: 'lots', label: t('nav.lots') });
-  // Devices, their readings and evidence bundles are the custodian's (the API's own rule for those routes).
   // Devices, their readings and evidence bundles are the custodian's (the API's own rule for those routes); the oracle
   // records prices and sees none of the custodian's books.
   if (session.org === 'custodian' && !oracle) items.push({ key: 'devices', label: t('nav.devices') });

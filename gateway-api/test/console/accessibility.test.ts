@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import { defaultConsoleDir } from '../../src/http/console-site.js';
 import { TestDevice } from '../evidence/devices.js';
 import { openSignIn, useConsole } from './browser.js';
+import { openMarginCall } from './collateral-story.js';
 
 const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -39,6 +40,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 describe('the console and the verification page have no serious or critical accessibility violations (axe-core)', function () {
   this.timeout(120_000);
   const suite = useConsole('zh-CN', { bypassCSP: true });
+  let loanReference = '';
   before(async () => {
     const { gateway } = suite();
     const lot = { id: 'LOT-A11Y-1', warehouseId: 'WH-A11Y', location: 'A1', commodity: 'copper cathode', unit: 't', quantity: '100' };
@@ -48,6 +50,8 @@ describe('the console and the verification page have no serious or critical acce
     expect((await gateway.request('custodian.supervisor', 'POST', '/v1/devices', { body: device.registration('WH-A11Y') })).status).to.equal(201);
     const items = [1, 2, 3].map((seq) => device.item(seq, { ts: new Date(Date.now() - (4 - seq) * 60_000).toISOString() }));
     expect((await gateway.request('custodian.device-gateway', 'POST', '/v1/evidence', { body: { items } })).status).to.equal(200);
+    // A loan with an open margin call: the loans, the loan's drawer and the margin calls are judged with rows in them.
+    ({ loanReference } = await openMarginCall(gateway, 'a11y'));
   });
 
   const pages: readonly [string, (page: Page) => Promise<void>][] = [
@@ -145,14 +149,23 @@ describe('the console and the verification page have no serious or critical acce
         await openSignIn(suite(), 'lender.officer');
         await page.getByTestId('demo-lender.officer').click();
         await page.getByRole('menuitem', { name: '贷款' }).click();
-        await page.getByTestId('loans').waitFor();
+        await page.getByTestId(`loan-${loanReference}`).waitFor();
+      },
+    ],
+    [
+      "a loan's drawer, with its LTV chart",
+      async (page) => {
+        await page.getByTestId(`loan-${loanReference}`).click();
+        await page.getByTestId('ltv-chart').locator('canvas').waitFor();
       },
     ],
     [
       'the margin calls page',
       async (page) => {
+        await page.keyboard.press('Escape');
+        await page.getByTestId('loan-drawer').waitFor({ state: 'hidden' });
         await page.getByRole('menuitem', { name: '追加保证金' }).click();
-        await page.getByTestId('margin-calls').waitFor();
+        await page.getByTestId('margin-calls').getByText(loanReference).waitFor();
       },
     ],
     [
@@ -161,6 +174,17 @@ describe('the console and the verification page have no serious or critical acce
         await page.getByTestId('language').click();
         await page.getByRole('menuitem', { name: 'Receipts' }).click();
         await page.getByRole('heading', { name: 'Warehouse receipts' }).waitFor();
+      },
+    ],
+    [
+      "the oracle's refused price feed, its bad rows listed",
+      async (page) => {
+        await openSignIn(suite(), 'custodian.oracle');
+        await page.getByTestId('demo-custodian.oracle').click();
+        await page.getByTestId('import-feed').click();
+        await page.getByTestId('field-content').fill(`commodity,unit,price,currency,source,asOf\ncopper cathode,t,-1,CNY,desk,${new Date().toISOString()}\n`);
+        await page.getByTestId('submit-action').click();
+        await page.getByTestId('problem-rows').waitFor();
       },
     ],
     [

@@ -1,31 +1,30 @@
 import { expect } from 'chai';
 import { z } from 'zod';
 import { openSignIn, screenshotDir, useConsole } from './browser.js';
-
-const loanReference = `LOAN-UI-${Date.now().toString(36)}`;
-const commodity = `copper-ui-${Date.now().toString(36)}`;
+import { openMarginCall } from './collateral-story.js';
 
 describe('the console in a real browser: loans, margin calls and price marks', function () {
   this.timeout(120_000);
   const suite = useConsole('en-GB');
+  let loanReference = '';
+  let commodity = '';
+  const unpricedLoan = `LOAN-UI-NI-${Date.now().toString(36)}`;
+  const unmarked = `nickel-ui-${Date.now().toString(36)}`;
 
   before(async function () {
     this.timeout(120_000);
+    ({ loanReference, commodity } = await openMarginCall(suite().gateway, 'ui'));
+    // A second loan, on goods of a commodity no one has marked: marking cannot value it.
     const { gateway } = suite();
-    const ok = async (who: string, method: string, path: string, body: unknown, status: number): Promise<void> => {
-      const reply = await gateway.request(who, method, path, { body });
-      expect(reply.status, `${method} ${path}: ${reply.text}`).to.equal(status);
+    const ok = async (who: string, path: string, body: unknown, status: number): Promise<void> => {
+      const reply = await gateway.request(who, 'POST', path, { body });
+      expect(reply.status, `${path}: ${reply.text}`).to.equal(status);
     };
-    const mark = (price: string, minutesAgo: number) =>
-      ok('custodian.oracle', 'POST', '/v1/prices', { commodity, unit: 't', price, currency: 'CNY', source: 'SHFE settlement', asOf: new Date(Date.now() - minutesAgo * 60_000).toISOString() }, 201);
-    await mark('10000', 30);
-    await ok('custodian.clerk', 'POST', '/v1/lots', { id: 'LOT-UI-CU', warehouseId: 'WH-UI-CU', location: 'Shed 5', commodity, unit: 't', quantity: '100' }, 201);
-    await ok('custodian.clerk', 'POST', '/v1/receipts', { id: 'WR-UI-CU', lotId: 'LOT-UI-CU', owner: 'alice', quantity: '100' }, 201);
-    await ok('custodian.supervisor', 'POST', '/v1/receipts/WR-UI-CU/confirm', {}, 200);
-    await ok('borrower.alice', 'POST', '/v1/receipts/WR-UI-CU/pledge-request', { lender: 'LenderMSP', loanReference, loanAmount: '650000', currency: 'CNY' }, 200);
-    await ok('lender.officer', 'POST', '/v1/receipts/WR-UI-CU/pledge-acceptance', {}, 200);
-    // Copper falls 10%: 650000 / 900000 = 0.722222, over the warning line 0.7.
-    await mark('9000', 0);
+    await ok('custodian.clerk', '/v1/lots', { id: 'LOT-UI-NI', warehouseId: 'WH-UI-NI', location: 'Shed 6', commodity: unmarked, unit: 't', quantity: '10' }, 201);
+    await ok('custodian.clerk', '/v1/receipts', { id: 'WR-UI-NI', lotId: 'LOT-UI-NI', owner: 'alice', quantity: '10' }, 201);
+    await ok('custodian.supervisor', '/v1/receipts/WR-UI-NI/confirm', {}, 200);
+    await ok('borrower.alice', '/v1/receipts/WR-UI-NI/pledge-request', { lender: 'LenderMSP', loanReference: unpricedLoan, loanAmount: '1000', currency: 'CNY' }, 200);
+    await ok('lender.officer', '/v1/receipts/WR-UI-NI/pledge-acceptance', {}, 200);
     await gateway.gateway.collateralSettled();
   });
   afterEach(() => {
@@ -70,6 +69,22 @@ describe('the console in a real browser: loans, margin calls and price marks', f
     expect(await drawer.getByTestId('loan-calls').innerText()).to.include('Cured');
     const reply = await gateway.request('lender.officer', 'GET', `/v1/margin-calls?loanReference=${loanReference}`);
     expect(z.object({ data: z.array(z.object({ status: z.string() })) }).parse(reply.body).data.map((call) => call.status)).to.deep.equal(['CURED']);
+  });
+
+  it("a loan whose goods have no mark shows as unpriced, and its drawer says which commodity lacks one", async () => {
+    const { page } = suite();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('loan-drawer').waitFor({ state: 'hidden' });
+    const row = page.getByTestId('loans').getByRole('row').filter({ hasText: unpricedLoan });
+    expect(await row.innerText()).to.include('unpriced');
+    await page.getByTestId(`loan-${unpricedLoan}`).click();
+    const problems = page.getByTestId('loan-problems');
+    await problems.waitFor();
+    expect(await problems.innerText()).to.include('This loan cannot be valued').and.include(unmarked).and.include('NO_MARK');
+    // The loan's state, not a refusal of the page's request.
+    expect(await page.getByTestId('loan-drawer').getByTestId('problem').count()).to.equal(0);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('loan-drawer').waitFor({ state: 'hidden' });
   });
 
   it('the dashboard shows the value under pledge and the loans by LTV band, in Chinese too', async () => {

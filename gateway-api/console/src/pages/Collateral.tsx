@@ -1,7 +1,7 @@
-import { App, Button, Card, Col, Descriptions, Drawer, Empty, Row, Select, Space, Spin, Statistic, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Descriptions, Drawer, Empty, Row, Select, Space, Spin, Statistic, Table, Tag, Typography } from 'antd';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import type { ActionField } from '../actions';
-import { api, unwrap, type Session } from '../api/client';
+import { api, ApiProblem, unwrap, type Session } from '../api/client';
 import type { components } from '../api/schema';
 import { useLiveRefresh } from '../events';
 import { useI18n, type MessageKey } from '../i18n';
@@ -167,7 +167,24 @@ function LoanDrawer({ loanReference, session, onClose }: { readonly loanReferenc
             <Descriptions.Item label={t('field.cureHours')}>{loan.terms.cureHours}</Descriptions.Item>
             <Descriptions.Item label={t('collateral.markedAt')}>{loan.markedAt === null ? t('field.none') : dateTime(loan.markedAt)}</Descriptions.Item>
           </Descriptions>
-          {loan.problems.length > 0 && <ProblemAlert error={new Error(loan.problems.map((problem) => problem.message).join('; '))} title={t('collateral.unpriced')} />}
+          {loan.problems.length > 0 && (
+            // Why marking could not value the loan (a missing or foreign-currency mark): the loan's state, not a refusal.
+            <Alert
+              type="warning"
+              showIcon
+              title={t('collateral.unpriced')}
+              data-testid="loan-problems"
+              description={
+                <ul style={{ margin: 0, paddingInlineStart: 20 }}>
+                  {loan.problems.map((problem) => (
+                    <li key={`${problem.commodity}|${problem.code}`}>
+                      {problem.commodity} · <code>{problem.code}</code> · {problem.message}
+                    </li>
+                  ))}
+                </ul>
+              }
+            />
+          )}
           <Space wrap>
             {mayRepay(session) && (
               <Button onClick={() => setForm('repayment')} data-testid="record-repayment">
@@ -452,7 +469,7 @@ export function PricesPage({ session }: { readonly session: Session }) {
           fields={importFields}
           onClose={() => setForm(undefined)}
           onSubmit={async (values) => {
-            const format = values.format === 'json' ? 'json' : 'csv';
+            const format = values.format?.trim().toLowerCase() === 'json' ? 'json' : 'csv';
             const result = (await unwrap(api.POST('/v1/price-imports', { body: { format, content: values.content ?? '' } }))).data;
             void message.success(t('collateral.imported', { recorded: result.recorded.length, skipped: result.skipped }));
             load();
@@ -527,6 +544,8 @@ export function PortfolioPanel() {
     }),
     [portfolio, t],
   );
+  // A caller who may not read loans has no panel, not a refusal on the 大屏.
+  if (error instanceof ApiProblem && error.status === 403) return null;
   if (error !== undefined) return <ProblemAlert error={error} />;
   if (portfolio === undefined) return <Spin />;
   return (

@@ -28,7 +28,7 @@ function slaFigures(orders: readonly WorkOrder[]) {
   };
 }
 
-/** The 大屏: value under pledge (quantities, until prices arrive), alarms over time, work-order SLA, anchoring freshness. */
+/** The 大屏: quantities under pledge, alarms over time, work-order SLA, anchoring freshness; for loan readers, collateral value. */
 export function DashboardPage({ session }: { readonly session: Session }) {
   const { t, decimal, dateTime } = useI18n();
   const [figures, setFigures] = useState<Dashboard | undefined>();

@@ -49,16 +49,15 @@ export const collateralModule = defineModule('collateral', { migrations: ['014_c
     step: async () => {
       const number = ++steps;
       const applied = await db.transaction((tx) => markNextEvents(tx, MARKING_BATCH));
-      // Readers woken while the transaction ran may have looked before its commit: tell them again.
-      announceAppended();
-      if (applied.events > 0) return 'more';
+      // Readers woken while the transaction ran may have looked before its commit: tell them again. Only after a
+      // change: the bell wakes this loop too, and an announcement after every step would keep it spinning.
+      if (applied.events > 0) {
+        announceAppended();
+        return 'more';
+      }
       const now = clock.now();
-      await db.transaction(async (tx) => {
-        await escalateDue(tx, now);
-        await raiseStale(tx, config.collateral, now);
-        await markAllIfDue(tx, now, config.collateral.dailyMs);
-      });
-      announceAppended();
+      const changed = await db.transaction(async (tx) => (await escalateDue(tx, now)) + (await raiseStale(tx, config.collateral, now)) + (await markAllIfDue(tx, now, config.collateral.dailyMs)));
+      if (changed > 0) announceAppended();
       for (const [done, from] of settledWaiters) if (number >= from) done();
       return 'idle';
     },
