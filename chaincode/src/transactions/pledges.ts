@@ -88,12 +88,7 @@ export async function releasePledge(ctx: Context, receiptId: string, quantityTex
   const quantity = Quantity.parsePositive(parseArg(quantityText, decimal, 'quantity'));
   const { caller, receipt } = await openReceipt(ctx, 'ReleasePledge', receiptId);
   const pledge = requirePledge(receipt);
-  if (receipt.pendingRelease !== null) {
-    throw invalidState(`receipt ${receipt.id} has a release of ${receipt.pendingRelease.quantity} awaiting approval`);
-  }
-  if (quantity.compare(Quantity.parse(receipt.quantity)) > 0) {
-    throw invalidArgument(`quantity: ${quantity.toString()} exceeds the receipt's ${receipt.quantity}`);
-  }
+  requireReleasable(receipt, quantity);
   // Before the threshold: a release the covenant refuses is refused now, not after an approver's second look.
   await requireCovenant(ctx, receipt, quantity);
   const threshold = pledge.releaseApprovalThreshold;
@@ -122,12 +117,7 @@ export async function requestReleaseOverride(ctx: Context, receiptId: string, qu
   const quantity = Quantity.parsePositive(parseArg(quantityText, decimal, 'quantity'));
   const { caller, receipt } = await openReceipt(ctx, 'RequestReleaseOverride', receiptId);
   const pledge = requirePledge(receipt);
-  if (receipt.pendingRelease !== null) {
-    throw invalidState(`receipt ${receipt.id} has a release of ${receipt.pendingRelease.quantity} awaiting approval`);
-  }
-  if (quantity.compare(Quantity.parse(receipt.quantity)) > 0) {
-    throw invalidArgument(`quantity: ${quantity.toString()} exceeds the receipt's ${receipt.quantity}`);
-  }
+  requireReleasable(receipt, quantity);
   const after = await covenantAfter(ctx, receipt, quantity);
   if (after === undefined || !breaches(after.valuation)) {
     throw invalidArgument(`the release keeps loan ${pledge.loanReference} below its warning line: release it (ReleasePledge), no override is needed`);
@@ -160,6 +150,16 @@ export async function overrideCovenant(ctx: Context, receiptId: string, reasonTe
   const after = await covenantAfter(ctx, receipt, quantity);
   const override = { by: caller.id, reason: why, ltvAfter: after?.valuation.ltv ?? null, warningLtv: pending.covenant.warningLtv };
   return executeRelease(ctx, { ...receipt, pendingRelease: null }, quantity, override);
+}
+
+/** A release may be asked for: none is waiting already, and it is not more than the receipt holds. */
+function requireReleasable(receipt: Receipt, quantity: Quantity): void {
+  if (receipt.pendingRelease !== null) {
+    throw invalidState(`receipt ${receipt.id} has a release of ${receipt.pendingRelease.quantity} awaiting approval`);
+  }
+  if (quantity.compare(Quantity.parse(receipt.quantity)) > 0) {
+    throw invalidArgument(`quantity: ${quantity.toString()} exceeds the receipt's ${receipt.quantity}`);
+  }
 }
 
 /** The loan a release touches, valued as the release would leave it (undefined: the pledge opened no loan). */
